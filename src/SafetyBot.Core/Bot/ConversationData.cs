@@ -1,0 +1,16 @@
+namespace SafetyBot.Core.Bot;
+
+/// <summary>What the bot remembers about one conversation (Bot Builder conversation state).</summary>
+public sealed class ConversationData
+{
+    public string? Language { get; set; }
+
+    /// <summary>The person picked the language themselves; a channel's hint no longer changes it.</summary>
+    public bool LanguageChosen { get; set; }
+
+    public string? Country { get; set; }
+
+    public bool Welcomed { get; set; }
+
+    public int Turns { get; set; }
+}

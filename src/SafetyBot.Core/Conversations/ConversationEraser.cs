@@ -1,0 +1,36 @@
+using Microsoft.Bot.Builder;
+using SafetyBot.Core.Pipeline;
+using SafetyBot.Core.Transcripts;
+
+namespace SafetyBot.Core.Conversations;
+
+/// <summary>Erases what one channel keeps about a conversation (e.g. its activity stream).</summary>
+public interface IChannelConversationEraser
+{
+    string ChannelId { get; }
+
+    Task EraseAsync(string conversationId, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Quick exit: removes everything SafetyBot stores about a conversation — state, transcript and the
+/// channel's own records — and marks the turn so nothing is written back after it.
+/// </summary>
+public sealed class ConversationEraser(
+    ConversationState conversationState,
+    ITranscriptArchive transcripts,
+    IEnumerable<IChannelConversationEraser> channelErasers)
+{
+    public async Task EraseAsync(ITurnContext turnContext, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(turnContext);
+        turnContext.TurnState[TurnKeys.Erased] = true;
+        var activity = turnContext.Activity;
+        await conversationState.DeleteAsync(turnContext, cancellationToken).ConfigureAwait(false);
+        await transcripts.DeleteAsync(ConversationKey.For(activity), cancellationToken).ConfigureAwait(false);
+        foreach (var eraser in channelErasers.Where(e => string.Equals(e.ChannelId, activity.ChannelId, StringComparison.Ordinal)))
+        {
+            await eraser.EraseAsync(activity.Conversation.Id, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using Microsoft.Bot.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using SafetyBot.Core.Bot;
+using SafetyBot.Core.Conversations;
+using SafetyBot.Core.Pipeline;
+using SafetyBot.Core.Storage;
+using SafetyBot.Core.Streams;
+using SafetyBot.Core.Transcripts;
+
+namespace SafetyBot.Core;
+
+/// <summary>Returned by <c>AddSafetyBot*</c> so that features can be chained.</summary>
+public sealed record SafetyBotBuilder(IServiceCollection Services);
+
+public static class SafetyBotCoreExtensions
+{
+    /// <summary>
+    /// Registers the turn pipeline, the bot, its content, and in-process stores (replaced by
+    /// <c>AddSafetyBotRedis</c> when Redis is configured).
+    /// </summary>
+    public static SafetyBotBuilder AddSafetyBotCore(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TranscriptOptions>().BindConfiguration(TranscriptOptions.SectionName)
+            .Validate(o => string.IsNullOrWhiteSpace(o.EncryptionKey) || IsKey(o.EncryptionKey),
+                "Transcripts:EncryptionKey must be base64 of exactly 32 random bytes (e.g. `openssl rand -base64 32`).")
+            .ValidateOnStart();
+        services.AddOptions<ContentOptions>().BindConfiguration(ContentOptions.SectionName);
+
+        services.TryAddSingleton(sp => BotContent.Load(BotContent.LocateRoot(sp.GetRequiredService<IOptions<ContentOptions>>().Value.Root)));
+        services.TryAddSingleton(sp => sp.GetRequiredService<BotContent>().Catalog);
+        services.TryAddSingleton<TranscriptCipher>();
+        services.TryAddSingleton<IStorage, InProcessStorage>();
+        services.TryAddSingleton<ITranscriptArchive, InProcessTranscriptArchive>();
+        services.TryAddSingleton<IActivityStreamStore, InProcessActivityStreamStore>();
+        services.TryAddSingleton<IConversationTurnLock, InProcessTurnLock>();
+        services.TryAddSingleton(sp => new ConversationState(sp.GetRequiredService<IStorage>()));
+        services.TryAddSingleton<ConversationEraser>();
+        services.TryAddSingleton<SafetyBotBot>();
+        services.TryAddSingleton<TurnPipeline>();
+        return new SafetyBotBuilder(services);
+    }
+
+    private static bool IsKey(string base64)
+    {
+        Span<byte> buffer = stackalloc byte[64];
+        return Convert.TryFromBase64String(base64.Trim(), buffer, out var written) && written == 32;
+    }
+}

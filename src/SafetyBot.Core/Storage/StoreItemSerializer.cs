@@ -1,0 +1,67 @@
+using Microsoft.Bot.Builder;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Serialization;
+
+namespace SafetyBot.Core.Storage;
+
+/// <summary>
+/// Serialises values written through <see cref="IStorage"/> the same way for every store, so that
+/// the in-process and Redis stores return equal objects. Type names are written because Bot Builder
+/// state is a dictionary of objects; on read only SafetyBot, Bot Schema and BCL collection types are
+/// accepted, so stored data cannot make the host instantiate an arbitrary type.
+/// </summary>
+public static class StoreItemSerializer
+{
+    private static readonly JsonSerializerSettings Settings = new()
+    {
+        TypeNameHandling = TypeNameHandling.All,
+        SerializationBinder = new AllowListBinder(),
+        NullValueHandling = NullValueHandling.Include,
+        MaxDepth = 64,
+        DateParseHandling = DateParseHandling.DateTimeOffset,
+    };
+
+    public static string Serialize(object value) => JsonConvert.SerializeObject(value, Settings);
+
+    public static object? Deserialize(string json) => JsonConvert.DeserializeObject(json, Settings);
+
+    private sealed class AllowListBinder : ISerializationBinder
+    {
+        private static readonly string[] AllowedPrefixes =
+        [
+            "SafetyBot.",
+            "Microsoft.Bot.Schema.",
+            "Microsoft.Bot.Builder.",
+            "System.Collections.Generic.",
+            "System.Collections.Concurrent.",
+            "Newtonsoft.Json.Linq.",
+            "System.String",
+            "System.Int32",
+            "System.Int64",
+            "System.Boolean",
+            "System.Double",
+            "System.DateTimeOffset",
+            "System.DateTime",
+            "System.Guid",
+            "System.Object",
+        ];
+
+        private readonly DefaultSerializationBinder _inner = new();
+
+        public Type BindToType(string? assemblyName, string typeName)
+        {
+            if (!AllowedPrefixes.Any(p => typeName.StartsWith(p, StringComparison.Ordinal))
+                || typeName.Contains("System.Diagnostics", StringComparison.Ordinal)
+                || typeName.Contains("System.IO", StringComparison.Ordinal)
+                || typeName.Contains("System.Reflection", StringComparison.Ordinal))
+            {
+                throw new JsonSerializationException("A stored value names a type that SafetyBot does not store.");
+            }
+
+            return _inner.BindToType(assemblyName, typeName);
+        }
+
+        public void BindToName(Type serializedType, out string? assemblyName, out string? typeName) =>
+            _inner.BindToName(serializedType, out assemblyName, out typeName);
+    }
+}
