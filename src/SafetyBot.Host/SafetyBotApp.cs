@@ -1,0 +1,77 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using SafetyBot.Channels.WebChat.DirectLine;
+using SafetyBot.Channels.WebChat.Widget;
+using SafetyBot.Core;
+using SafetyBot.Core.Bot;
+using SafetyBot.Redis;
+
+namespace SafetyBot.Host;
+
+/// <summary>Composition of the SafetyBot host: what runs, in what order. Used by Program and by end-to-end tests.</summary>
+public static class SafetyBotApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.WebHost.UseKestrel(kestrel => kestrel.AddServerHeader = false);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+
+        var safetyBot = builder.Services.AddSafetyBotCore()
+            .AddWebChatChannel()
+            .AddWebChatWidget();
+        var useRedis = !string.IsNullOrWhiteSpace(builder.Configuration["Redis:Configuration"]);
+        if (useRedis)
+        {
+            safetyBot.AddSafetyBotRedis();
+            builder.Services.AddHostedService<RedisStartup>();
+        }
+        else
+        {
+            builder.Services.AddHealthChecks().AddCheck("storage", () => HealthCheckResult.Healthy("In-process storage."), tags: ["ready"]);
+        }
+
+        configure?.Invoke(builder);
+        var app = builder.Build();
+
+        // Fail at start-up, with the setting named, rather than on the first person's message.
+        _ = app.Services.GetRequiredService<BotContent>();
+        if (useRedis)
+        {
+            _ = app.Services.GetRequiredService<RedisConnection>();
+        }
+
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        app.UseCors();
+        app.UseRateLimiter();
+
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapDirectLineEndpoints();
+        app.MapWebChatWidget();
+
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            foreach (var address in addresses)
+            {
+                Console.WriteLine($"SafetyBot is running: open {address}/ to try the web chat ({(useRedis ? "Redis" : "in-process")} storage).");
+            }
+        });
+        return app;
+    }
+
+    /// <summary>Listens for other hosts' activity notifications before serving traffic.</summary>
+    private sealed class RedisStartup(RedisActivityStreamStore streams) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => streams.EnsureSubscribedAsync();
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
