@@ -18,6 +18,9 @@ public sealed class WidgetOptions
     /// <summary>Where quick exit sends the browser (replacing the page, so Back does not return).</summary>
     public string QuickExitUrl { get; set; } = "https://www.google.com/search?q=weather";
 
+    /// <summary>Serve the widget files from this folder instead of the built-in copy (for editing the widget live).</summary>
+    public string? AssetsPath { get; set; }
+
     /// <summary>Serve the demo page at <c>/</c>.</summary>
     public bool DemoPage { get; set; } = true;
 }
@@ -70,15 +73,15 @@ public static class WidgetEndpoints
                 [.. catalog.Languages.Select(l => new WidgetLanguage(l.Code, l.NativeName, l.Direction))]));
         }).RequireCors(DirectLineEndpoints.CorsPolicy);
 
-        endpoints.MapGet("/embed.js", (HttpContext context) => Serve(context, "embed.js", cache: true));
-        endpoints.MapGet("/chat", (HttpContext context) => Serve(context, "chat.html", cache: false));
-        endpoints.MapGet("/widget/{file}", (HttpContext context, string file) => Serve(context, file, cache: true));
+        endpoints.MapGet("/embed.js", (HttpContext context, IOptions<WidgetOptions> options) => Serve(context, options.Value, "embed.js", cache: true));
+        endpoints.MapGet("/chat", (HttpContext context, IOptions<WidgetOptions> options) => Serve(context, options.Value, "chat.html", cache: false));
+        endpoints.MapGet("/widget/{file}", (HttpContext context, string file, IOptions<WidgetOptions> options) => Serve(context, options.Value, file, cache: true));
         endpoints.MapGet("/", (HttpContext context, IOptions<WidgetOptions> options) =>
-            options.Value.DemoPage ? Serve(context, "index.html", cache: false) : Results.NotFound());
+            options.Value.DemoPage ? Serve(context, options.Value, "index.html", cache: false) : Results.NotFound());
         return endpoints;
     }
 
-    private static IResult Serve(HttpContext context, string file, bool cache)
+    private static IResult Serve(HttpContext context, WidgetOptions options, string file, bool cache)
     {
         var extension = Path.GetExtension(file);
         if (file.Contains('/', StringComparison.Ordinal) || file.Contains('\\', StringComparison.Ordinal) || !ContentTypes.TryGetValue(extension, out var contentType))
@@ -86,7 +89,9 @@ public static class WidgetEndpoints
             return Results.NotFound();
         }
 
-        var stream = Assembly.GetManifestResourceStream("widget/" + file);
+        var stream = string.IsNullOrEmpty(options.AssetsPath)
+            ? Assembly.GetManifestResourceStream("widget/" + file)
+            : File.Exists(Path.Combine(options.AssetsPath, file)) ? File.OpenRead(Path.Combine(options.AssetsPath, file)) : null;
         if (stream is null)
         {
             return Results.NotFound();
