@@ -57,7 +57,7 @@ internal static class EchoServer
             }
 
             using var webSocket = await context.WebSockets.AcceptWebSocketAsync();
-            var socket = new EchoSocket(webSocket);
+            using var socket = new EchoSocket(webSocket);
             sockets[id] = socket;
             try
             {
@@ -87,13 +87,24 @@ internal static class EchoServer
     }
 
     /// <summary>One stream; a WebSocket allows one send at a time.</summary>
-    private sealed class EchoSocket(WebSocket socket)
+    private sealed class EchoSocket(WebSocket socket) : IDisposable
     {
         private readonly SemaphoreSlim _sending = new(1, 1);
 
+        public void Dispose() => _sending.Dispose();
+
         public async Task SendAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
         {
-            await _sending.WaitAsync(cancellationToken);
+            try
+            {
+                await _sending.WaitAsync(cancellationToken);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The stream ended while this POST was on its way.
+                return;
+            }
+
             try
             {
                 await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
@@ -104,7 +115,14 @@ internal static class EchoServer
             }
             finally
             {
-                _sending.Release();
+                try
+                {
+                    _sending.Release();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The stream ended during the send.
+                }
             }
         }
 

@@ -77,7 +77,7 @@ internal sealed class LoadConversation : IActivitySink, IAsyncDisposable
 {
     public static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan WelcomeTimeout = TimeSpan.FromSeconds(15);
-    private static readonly byte[] BodyStart = """{"type":"message","text":"Helplines","from":{"id":"u"},"channelData":{"clientActivityID":" """u8.ToArray()[..^1];
+    private static readonly byte[] BodyStart = "{\"type\":\"message\",\"text\":\"Helplines\",\"from\":{\"id\":\"u\"},\"channelData\":{\"clientActivityID\":\""u8.ToArray();
     private static readonly byte[] BodyEnd = "\"}}"u8.ToArray();
 
     private readonly Target _target;

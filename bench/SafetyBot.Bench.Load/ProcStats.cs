@@ -69,6 +69,42 @@ internal static class ProcStats
         }
     }
 
+    /// <summary>
+    /// CPU time per thread name (runtime threads are named: ".NET TP Worker", ".NET Server GC", ".NET Sockets"…),
+    /// so a run can say whether the time went to request work, garbage collection or socket I/O.
+    /// </summary>
+    public static Dictionary<string, TimeSpan> CpuByThreadName(int pid)
+    {
+        var byName = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
+        string[] tasks;
+        try
+        {
+            tasks = Directory.GetDirectories($"/proc/{pid}/task");
+        }
+        catch (IOException)
+        {
+            return byName;
+        }
+
+        foreach (var task in tasks)
+        {
+            try
+            {
+                var name = File.ReadAllText(Path.Combine(task, "comm")).Trim();
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                byName[name] = byName.GetValueOrDefault(name) + TimeSpan.FromSeconds(ticks / TicksPerSecond);
+            }
+            catch (IOException)
+            {
+                // The thread ended while being read.
+            }
+        }
+
+        return byName;
+    }
+
     /// <summary>Busy and total CPU time of the whole machine (all cores), from <c>/proc/stat</c>.</summary>
     public static (double BusySeconds, double TotalSeconds) MachineCpu()
     {

@@ -73,8 +73,10 @@ internal sealed class Target : IAsyncDisposable
             var environment = new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 ["DirectLine__Secret"] = secret,
-                ["DirectLine__TokensPerIpPerMinute"] = "1000000",
-                ["DirectLine__ActivitiesPerConversationPer10Seconds"] = "1000000",
+                // The host's option validation caps both limits at 100000 (1000000 stops it at start-up); 100000 per
+                // minute or per 10 s is far above what the driver sends, so the limiters never reject here.
+                ["DirectLine__TokensPerIpPerMinute"] = "100000",
+                ["DirectLine__ActivitiesPerConversationPer10Seconds"] = "100000",
                 ["Logging__LogLevel__Default"] = "Warning",
 
                 // A fixed key, as in production; without it the host warns and makes one up.

@@ -38,7 +38,7 @@ public sealed class RedisActivityStreamStore : IActivityStreamStore, IDisposable
         _redis = redis;
         _retention = retention;
         _channel = RedisChannel.Literal(redis.Prefix + "dl:appended");
-        _subscription = new Lazy<Task>(() => redis.Multiplexer.GetSubscriber().SubscribeAsync(_channel, OnMessage));
+        _subscription = new Lazy<Task>(SubscribeAsync);
     }
 
     public int LocalStreamCount => _subscribers.StreamCount;
@@ -102,7 +102,14 @@ public sealed class RedisActivityStreamStore : IActivityStreamStore, IDisposable
         }
     }
 
-    private void OnMessage(RedisChannel channel, RedisValue message)
+    private async Task SubscribeAsync()
+    {
+        // A message queue delivers in publish order; plain handlers may run concurrently and reorder.
+        var queue = await _redis.Multiplexer.GetSubscriber().SubscribeAsync(_channel).ConfigureAwait(false);
+        queue.OnMessage(message => OnMessage(message.Message));
+    }
+
+    private void OnMessage(RedisValue message)
     {
         var text = message.ToString();
         var first = text.IndexOf('\n', StringComparison.Ordinal);

@@ -3,6 +3,8 @@
 //
 // usage: node directlinejs-check.mjs <baseUrl>      (e.g. http://127.0.0.1:5182)
 // prints one JSON line: {"ok":true,"checks":[...]} (exit 0) or {"ok":false,"failed":"<check>","detail":"..."} (exit 1)
+// env: DIRECTLINE_STRICT=1 adds checks for echoes Web Chat needs beyond the default flow (events, typing,
+//      messageBack displayText).
 //
 // directlinejs reads its transports from globals: rxjs 5's Observable.ajax creates `root.XMLHttpRequest`
 // (root = global in Node) and DirectLine only uses WebSockets when `typeof WebSocket !== 'undefined'`
@@ -31,6 +33,7 @@ const baseUrl = baseUrlFromArgs('directlinejs-check.mjs');
 const domain = `${baseUrl}/v3/directline`;
 const POLLING_INTERVAL = 300;
 const WAIT = 12000;
+const strict = process.env.DIRECTLINE_STRICT === '1';
 
 // ---- transport instrumentation (evidence for failures, and clean-up checks) ----
 
@@ -54,14 +57,10 @@ class TrackedXMLHttpRequest extends XHR2 {
         entry.ended = Date.now();
         entry.status = this.status;
         try {
-          entry.body = typeof this.responseText === 'string' ? this.responseText.slice(0, 300) : undefined;
+          const body = this.responseType === 'json' ? JSON.stringify(this.response) : this.responseText;
+          entry.body = typeof body === 'string' ? body.slice(0, 300) : undefined;
         } catch {
-          entry.body = '(json response)';
-          try {
-            entry.body = JSON.stringify(this.response).slice(0, 300);
-          } catch {
-            // ignore
-          }
+          entry.body = undefined;
         }
       });
     }
@@ -99,13 +98,16 @@ const require = createRequire(import.meta.url);
 const { DirectLine, ConnectionStatus } = require('botframework-directlinejs');
 
 const statusName = (s) => ConnectionStatus[s] ?? String(s);
-const redact = (url) => String(url).replace(/([?&]t=)[^&]+/, '$1<token>');
+const redact = (text) =>
+  String(text)
+    .replace(/([?&]t=)[^&"]+/g, '$1<token>')
+    .replace(/("token":")[^"]+/g, '$1<token>');
 
 function recentHttp(filter = () => true, count = 6) {
   return httpLog
     .filter(filter)
     .slice(-count)
-    .map((e) => `${e.method} ${redact(e.url)} -> ${e.status ?? 'pending'} ${e.body ?? ''}`.trim())
+    .map((e) => `${e.method} ${redact(e.url)} -> ${e.status ?? 'pending'} ${redact(e.body ?? '')}`.trim())
     .join(' | ');
 }
 
@@ -396,6 +398,40 @@ async function runMode(report, mode) {
       assertActivityShapes(c('both instances see the same activities'), first, userId);
       assertActivityShapes(c('both instances see the same activities'), second, userId);
     });
+
+    // Opt-in (DIRECTLINE_STRICT=1): what Web Chat also relies on beyond the default widget flow. Web Chat's
+    // postActivitySaga waits for an echo (same channelData.clientActivityID, with an id) for EVERY activity it
+    // posts — events (WEB_CHAT/SEND_EVENT), typing (sendTypingIndicator) — and renders a user's messageBack from
+    // the echo's channelData.messageBack.displayText.
+    if (strict) {
+      await report.check(c('strict: messageBack echo keeps displayText'), () => {
+        const echo = second.activities.find((a) => a.id === backId);
+        if (echo?.channelData?.messageBack?.displayText !== 'Helplines') {
+          throw new CheckFailure(
+            c('strict: messageBack echo keeps displayText'),
+            `posted channelData.messageBack.displayText "Helplines"; echo channelData=${JSON.stringify(echo?.channelData)} (Web Chat shows displayText || text, and hides a message with neither)`,
+          );
+        }
+      });
+      await report.check(c('strict: event is echoed'), async () => {
+        const cid = `${clientActivityID}-event`;
+        const id = await first.post(c('strict: event is echoed'), { type: 'event', name: 'webchat/join', value: {}, from: { id: userId }, channelData: { clientActivityID: cid } });
+        await waitFor(c('strict: event is echoed'), () => first.activities.some((a) => a.id === id && a.channelData?.clientActivityID === cid), {
+          timeoutMs: 3000,
+          describe: () => `POST event returned id ${id}, but no activity with that id and channelData.clientActivityID=${cid} came back; ${first.describe()}`,
+        });
+      });
+      if (webSocket) {
+        await report.check(c('strict: typing is echoed on the stream'), async () => {
+          const cid = `${clientActivityID}-typing`;
+          const id = await first.post(c('strict: typing is echoed on the stream'), { type: 'typing', from: { id: userId }, channelData: { clientActivityID: cid } });
+          await waitFor(c('strict: typing is echoed on the stream'), () => first.activities.some((a) => a.id === id && a.channelData?.clientActivityID === cid), {
+            timeoutMs: 3000,
+            describe: () => `POST typing returned id ${id}, but it was not echoed with channelData.clientActivityID=${cid}; ${first.describe()}`,
+          });
+        });
+      }
+    }
 
     // 7. end(): status Ended, WebSockets closed, polling stopped
     await report.check(c('end() cleans up'), async () => {

@@ -5,7 +5,10 @@
 //
 // usage: node webchat-check.mjs <baseUrl>      (e.g. http://127.0.0.1:5182)
 // prints one JSON line: {"ok":true,"checks":[...]} (exit 0) or {"ok":false,"failed":"<check>","detail":"..."} (exit 1)
-// env: CHROMIUM=/path/to/chromium (default /usr/bin/chromium), WEBCHAT_LOCALE (default en-US)
+// env: CHROMIUM=/path/to/chromium (default /usr/bin/chromium), WEBCHAT_LOCALE (default en-US),
+//      WEBCHAT_WEBSOCKET=0 (Web Chat in polling mode), WEBCHAT_TYPING=1 (sendTypingIndicator: true),
+//      WEBCHAT_STRICT=1 (also checks a messageBack without text and an event, which need echoes the default
+//      flow does not), CHECK_DEBUG=1 (print what the browser saw to stderr)
 
 import { createReadStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -19,8 +22,14 @@ const baseUrl = baseUrlFromArgs('webchat-check.mjs');
 const serverOrigin = new URL(baseUrl).origin;
 const domain = `${baseUrl}/v3/directline`;
 const locale = process.env.WEBCHAT_LOCALE || 'en-US';
+const webSocket = process.env.WEBCHAT_WEBSOCKET !== '0';
+const sendTyping = process.env.WEBCHAT_TYPING === '1';
+const strict = process.env.WEBCHAT_STRICT === '1';
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 const WAIT = 15000;
+// Web Chat sends its locale on every activity and SafetyBot picks helplines by the locale's region:
+// en-US gets the United States list (911); a locale without a region (or an EU one) gets the EU list (112).
+const expectedEmergency = /-US$/i.test(locale) ? '911' : '112';
 
 const pageHtml = readFileSync(join(here, 'webchat-page.html'));
 const bundlePath = join(here, 'node_modules', 'botframework-webchat', 'dist', 'webchat.js');
@@ -35,6 +44,9 @@ function startStaticServer() {
     } else if (path === '/webchat.js') {
       res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-store' });
       createReadStream(bundlePath).pipe(res);
+    } else if (path === '/favicon.ico') {
+      res.writeHead(204);
+      res.end();
     } else {
       res.writeHead(404, { 'Content-Type': 'text/plain' });
       res.end('not found');
@@ -145,7 +157,7 @@ async function main() {
     });
   });
 
-  const query = new URLSearchParams({ token: issued.token, domain, locale });
+  const query = new URLSearchParams({ token: issued.token, domain, locale, webSocket: webSocket ? '1' : '0', typing: sendTyping ? '1' : '0' });
   await report.check('page loads Web Chat', async () => {
     const response = await page.goto(`${pageOrigin}/?${query}`, { waitUntil: 'load', timeout: WAIT });
     if (!response || response.status() !== 200) throw new CheckFailure('page loads Web Chat', `page status ${response?.status()}`);
@@ -189,7 +201,8 @@ async function main() {
     } catch {
       const body = await page.evaluate(() => document.body.innerText).catch(() => '');
       const slow = slowText.test(body) ? ' (Web Chat shows "Taking longer than usual to connect.")' : '';
-      throw await failWith('welcome rendered', `welcome text "it is not your fault" not rendered${slow}`);
+      const cors = consoleErrors.some((e) => /CORS|Access-Control/i.test(e));
+      throw await failWith(cors ? 'no CORS errors' : 'welcome rendered', `welcome text "it is not your fault" not rendered${slow}`);
     }
   });
   await report.check('connected (no slow-connection notice)', async () => {
@@ -199,7 +212,7 @@ async function main() {
       throw await failWith('connected (no slow-connection notice)', 'Web Chat did not reach DIRECT_LINE/CONNECT_FULFILLED');
     }
     if (slowText.test(s.bodyText)) throw await failWith('connected (no slow-connection notice)', 'Web Chat shows "Taking longer than usual to connect."');
-    if (!sockets.some((w) => w.url.startsWith(serverOrigin.replace(/^http/, 'ws')) && w.url.includes('/stream'))) {
+    if (webSocket && !sockets.some((w) => w.url.startsWith(serverOrigin.replace(/^http/, 'ws')) && w.url.includes('/stream'))) {
       throw await failWith('connected (no slow-connection notice)', `Web Chat opened no WebSocket stream to SafetyBot; sockets=${JSON.stringify(sockets)}`);
     }
   });
@@ -252,7 +265,9 @@ async function main() {
       throw await failWith(check, error.detail);
     });
     const reply = (await helplineReplies())[count - 1];
-    if (!/\b(112|911)\b/.test(reply.text)) throw await failWith(check, `reply has no emergency number: ${reply.text}`);
+    if (!reply.text.includes(expectedEmergency)) {
+      throw await failWith(check, `reply lacks the emergency number ${expectedEmergency} expected for locale ${locale}: ${reply.text}`);
+    }
     return reply;
   }
 
@@ -266,6 +281,8 @@ async function main() {
     const sent = await waitSent('typed message sent', (a) => a.text === 'Helplines' && a.value === undefined, 'the typed "Helplines" message');
     const body = await page.evaluate(() => document.body.innerText);
     if (/Send failed/i.test(body)) throw await failWith('typed message sent', 'the transcript shows "Send failed"');
+    const bubble = page.locator('.webchat__basic-transcript .webchat__bubble--from-user', { hasText: 'Helplines' });
+    if ((await bubble.count()) !== 1) throw await failWith('typed message sent', `expected 1 user bubble "Helplines" in the transcript, found ${await bubble.count()}`);
     return sent;
   });
   const firstReply = await report.check('bot reply to typed message', () => waitReplies('bot reply to typed message', 1));
@@ -287,12 +304,41 @@ async function main() {
     await helplines.click();
     await waitSent('suggested action click gets a reply', (a) => a.value?.action === 'helplines', 'the "Helplines" messageBack');
     await waitReplies('suggested action click gets a reply', 2);
+    const bubbles = page.locator('.webchat__basic-transcript .webchat__bubble--from-user', { hasText: 'Helplines' });
+    if ((await bubbles.count()) !== 2) throw await failWith('suggested action click gets a reply', `expected 2 user bubbles "Helplines", found ${await bubbles.count()}`);
   });
+
+  // Opt-in (WEBCHAT_STRICT=1): Web Chat features beyond the default widget flow that need more echoes.
+  if (strict) {
+    await report.check('strict: messageBack without text stays shown', async () => {
+      const displayText = 'Show me the helplines';
+      await page.evaluate((d) => window.__store.dispatch({ type: 'WEB_CHAT/SEND_MESSAGE_BACK', payload: { value: { action: 'helplines' }, displayText: d } }), displayText);
+      await waitSent('strict: messageBack without text stays shown', (a) => a.value?.action === 'helplines' && a.text === undefined, 'a messageBack with only displayText');
+      await waitReplies('strict: messageBack without text stays shown', 3);
+      // The live region (for screen readers) keeps a copy of the text; look only at the visible transcript bubbles.
+      const bubble = page.locator('.webchat__basic-transcript .webchat__bubble--from-user', { hasText: displayText });
+      if ((await bubble.count()) === 0) {
+        throw await failWith('strict: messageBack without text stays shown', `the user's bubble "${displayText}" disappeared when the echo replaced it (echo lacks channelData.messageBack.displayText)`);
+      }
+    });
+    await report.check('strict: event is echoed (WEB_CHAT/SEND_EVENT)', async () => {
+      await page.evaluate(() => window.__store.dispatch({ type: 'WEB_CHAT/SEND_EVENT', payload: { name: 'webchat/join', value: {} } }));
+      await waitFor('strict: event is echoed (WEB_CHAT/SEND_EVENT)', async () => (await state()).activities.some((a) => a.type === 'event' && a.sendStatus === 'sent'), {
+        timeoutMs: 5000,
+        intervalMs: 100,
+        describe: () => 'the event was never marked "sent" (no echo with its clientActivityID): Web Chat dispatches POST_ACTIVITY_IMPEDED after 20 s and POST_ACTIVITY_REJECTED with a console error after 5 min',
+      }).catch(async (error) => {
+        throw await failWith('strict: event is echoed (WEB_CHAT/SEND_EVENT)', error.detail);
+      });
+    });
+  }
 
   // 5. no slow-connection notice, no CORS or other browser errors from talking to SafetyBot
   await report.check('no slow-connection notice', async () => {
     const s = await state();
     if (slowText.test(s.bodyText)) throw await failWith('no slow-connection notice', 'Web Chat shows "Taking longer than usual to connect."');
+    const transcript = await page.locator('.webchat__basic-transcript').innerText();
+    if (/Send failed|Sending/i.test(transcript)) throw await failWith('no slow-connection notice', `the transcript shows a send status: ${transcript.match(/.*(Send failed|Sending).*/i)?.[0]}`);
     const last = s.statuses.at(-1);
     if (last !== 2) throw await failWith('no slow-connection notice', `DirectLine connectionStatus is ${last}, expected 2 (Online)`);
   });
@@ -308,6 +354,10 @@ async function main() {
     if (serverErrors.length || pageErrors.length) throw new CheckFailure('no failed requests to SafetyBot', `${JSON.stringify(pageErrors)} ${evidence()}`);
   });
 
+  if (process.env.CHECK_DEBUG) {
+    const s = await state();
+    process.stderr.write(`${JSON.stringify({ consoleErrors, failedRequests, badResponses, sockets, statuses: s.statuses, activities: s.activities.map((a) => ({ ...a, text: a.text?.slice(0, 200) })) }, null, 1)}\n`);
+  }
   await context.close();
 }
 

@@ -103,7 +103,7 @@
     toParent({
       type: 'ui', lang: root.lang, dir: root.dir, quickExitUrl: quickExitUrl,
       labels: {
-        title: title, quick_exit: t('quick_exit'), quick_exit_note: t('quick_exit_note'), close: t('close'),
+        title: t('title'), quick_exit: t('quick_exit'), quick_exit_note: t('quick_exit_note'), close: t('close'),
         open: t('open'), open_neutral: t('open_neutral'), title_neutral: t('title_neutral')
       }
     });
@@ -150,7 +150,7 @@
     closeSocket();
     window.clearTimeout(conv.refreshTimer);
     window.clearTimeout(conv.reconnectTimer);
-    conv.id = null; conv.token = null; conv.watermark = null; conv.ready = false; conv.attempts = 0;
+    conv.id = null; conv.token = null; conv.watermark = null; conv.ready = false;
     el.app.dataset.state = 'connecting';
     setStatus('connecting');
     conv.starting = getToken(0)
@@ -163,6 +163,7 @@
         conv.token = res.body.token;
         scheduleRefresh(res.body.expires_in);
         openSocket(res.body.streamUrl);
+        flushQueue();
       })
       .catch(function () {
         if (exiting) return;
@@ -235,7 +236,6 @@
       conv.ready = true;
       el.app.dataset.state = 'ready';
       setStatus('');
-      flushQueue();
     };
     ws.onmessage = function (event) {
       if (generation !== conv.generation || typeof event.data !== 'string' || !event.data) return;
@@ -270,12 +270,12 @@
     }, 'reconnecting');
   }
 
-  // Backoff: 1, 2, 4, 8 s, then "unavailable" (with the emergency number) while retrying every 30 s.
+  // Backoff: 1, 2, 4, 8 s, then "unavailable" (with the emergency number) while retrying every 15 s.
   function unavailableOrRetry(retry, transientKey) {
     if (conv.attempts >= MAX_ATTEMPTS_BEFORE_UNAVAILABLE) {
       setStatus('unavailable');
       el.app.dataset.state = 'unavailable';
-      retry(30000);
+      retry(15000);
     } else {
       setStatus(transientKey || 'connecting');
       retry(Math.min(30000, 1000 * Math.pow(2, conv.attempts - 1)) + Math.floor(Math.random() * 400));
@@ -345,15 +345,6 @@
     clearActions();
     if (typeof a.text === 'string' && a.text.trim()) addMessage('bot', a.text);
     if (a.suggestedActions && Array.isArray(a.suggestedActions.actions)) renderActions(a.suggestedActions.actions);
-    if (typeof a.locale === 'string' && ui && cleanLocale(a.locale)) followBotLanguage(a.locale);
-  }
-
-  // When the person changes language with the bot, the page's own words follow.
-  function followBotLanguage(botLocale) {
-    var code = botLocale.toLowerCase().split(/[-_]/)[0];
-    if (!ui || code === String(ui.language).toLowerCase()) return;
-    var known = (ui.languages || []).some(function (l) { return l && l.code === code; });
-    if (known) loadUi(code, true);
   }
 
   function endOfConversation() {
@@ -427,6 +418,7 @@
       send(action.text || action.displayText || title, value, action.displayText || title);
     }
     if (value && typeof value === 'object' && value.action === 'setlanguage' && typeof value.argument === 'string') {
+      // The person chose a language with the bot's buttons: the page's own words follow.
       loadUi(value.argument, true);
     }
     el.input.focus();
@@ -446,10 +438,11 @@
     post(entry);
   }
 
+  // Posting does not need the WebSocket: while it reconnects, the echo arrives with the catch-up.
   function post(entry) {
-    if (!conv.ready || !conv.id) {
-      if (conv.queue.indexOf(entry) < 0) conv.queue.push(entry);
-      if (!conv.id && !conv.starting) startConversation();
+    if (!conv.id || !conv.token) {
+      enqueue(entry);
+      if (!conv.starting) startConversation();
       return;
     }
     entry.tries++;
@@ -472,7 +465,7 @@
       }
       if ((res.status === 403 || res.status === 404) && entry.tries < 3) {
         // The conversation ended (or the token ran out): start again and send this message there.
-        conv.queue.push(entry);
+        enqueue(entry);
         if (conv.id === id) startConversation();
         return;
       }
@@ -484,9 +477,25 @@
     }).catch(function () { failed(entry); });
   }
 
+  // Waits for a conversation; says "not sent" (with a retry) if none comes soon.
+  function enqueue(entry) {
+    if (conv.queue.indexOf(entry) >= 0) return;
+    conv.queue.push(entry);
+    window.clearTimeout(entry.queueTimer);
+    entry.queueTimer = window.setTimeout(function () {
+      var at = conv.queue.indexOf(entry);
+      if (at < 0) return;
+      conv.queue.splice(at, 1);
+      failed(entry);
+    }, 15000);
+  }
+
   function flushQueue() {
     var queued = conv.queue.splice(0);
-    queued.forEach(function (entry) { if (conv.pending.has(entry.cid)) post(entry); });
+    queued.forEach(function (entry) {
+      window.clearTimeout(entry.queueTimer);
+      if (conv.pending.has(entry.cid)) post(entry);
+    });
   }
 
   function markSent(entry) {
@@ -654,6 +663,15 @@
       if (data.type === 'quick-exit') quickExit(true);
       else if (data.type === 'focus') focusFirst();
     });
+
+    // Back online (or back on screen): try at once instead of waiting for the next attempt.
+    function retryNow() {
+      if (exiting || !ui || conv.ready || conv.starting) return;
+      window.clearTimeout(conv.reconnectTimer);
+      if (conv.id) reconnect(); else startConversation();
+    }
+    window.addEventListener('online', retryNow);
+    document.addEventListener('visibilitychange', function () { if (document.visibilityState === 'visible') retryNow(); });
 
     // Nothing to keep: on the way out, drop what is on screen.
     window.addEventListener('pagehide', function () {

@@ -38,10 +38,12 @@
   var isOpen = false;
   var exiting = false;
   var focusWhenReady = false;
+  var frameReady = false;
   var lastEscape = 0;
   var closedByEscapeAt = 0;
   var exitTimer = 0;
   var dom = null;
+  var side = null;
 
   window.SafetyBotWidget = Object.freeze({ open: open, close: close, quickExit: quickExit });
 
@@ -159,7 +161,8 @@
 
   function applyLabels() {
     if (!dom) return;
-    var side = config.position || (direction === 'rtl' ? 'left' : 'right');
+    // The corner is chosen once: it does not jump when the person changes language in the chat.
+    if (!side) side = config.position || (direction === 'rtl' ? 'left' : 'right');
     dom.wrap.setAttribute('dir', direction);
     dom.wrap.setAttribute('lang', language);
     dom.wrap.className = 'sbw sbw-' + side + (isOpen ? ' sbw-open' : '');
@@ -190,7 +193,6 @@
     iframe.setAttribute('referrerpolicy', 'no-referrer');
     iframe.setAttribute('data-testid', 'safetybot-iframe');
     iframe.src = origin + '/chat?' + query.toString();
-    iframe.addEventListener('load', function () { if (isOpen && focusWhenReady) focusFrame(); });
     dom.frameBox.appendChild(iframe);
     dom.iframe = iframe;
     return iframe;
@@ -203,11 +205,18 @@
     if (!dom) { whenBodyReady(function () { if (dom) open(); }); return; }
     ensureFrame();
     isOpen = true;
+    lastEscape = 0; // a double Escape counts only when nothing happened in between
+    closedByEscapeAt = 0;
     dom.panel.hidden = false;
     dom.wrap.classList.add('sbw-open');
     dom.launcher.setAttribute('aria-expanded', 'true');
-    focusWhenReady = true;
-    focusFrame();
+    // One focus request per opening: a late one must not pull focus back into a closed panel.
+    if (frameReady) {
+      focusFrame();
+    } else {
+      focusWhenReady = true;
+      try { dom.iframe.focus(); } catch (e) { /* ignore */ }
+    }
   }
 
   function close() {
@@ -293,7 +302,11 @@
         if (cleanLocale(message.lang)) language = message.lang;
         if (isHttpUrl(message.quickExitUrl)) quickExitUrl = message.quickExitUrl;
         applyLabels();
-        if (isOpen && focusWhenReady) post({ type: 'focus' });
+        frameReady = true;
+        if (isOpen && focusWhenReady) {
+          focusWhenReady = false;
+          focusFrame();
+        }
         break;
       case 'escape':
         escape();
