@@ -19,7 +19,7 @@ internal sealed record BenchOptions(
               [--modes echo,inproc,redis] [--host-env NAME=VALUE]...
               Publishes the host (Release) unless --host-dll is given, then measures, one after another:
               the echo baseline, the host with in-process storage, the host with Redis; then idle WebSockets
-              (--idle 0 skips them). --host-env adds an environment variable to every SafetyBot host process.
+              (--idle 0 skips them; --conversations 0 skips the turn load). --host-env adds an environment variable to every SafetyBot host process.
 
           echo-server --urls http://127.0.0.1:PORT
               Bare Kestrel baseline: POST /echo/{id} is pushed back on the WebSocket GET /echo/{id}/stream.
@@ -44,7 +44,7 @@ internal sealed record BenchOptions(
             switch (name)
             {
                 case "--conversations":
-                    conversations = Number(name, Value(), 1, 100_000);
+                    conversations = Number(name, Value(), 0, 100_000);
                     break;
                 case "--duration":
                     duration = Number(name, Value(), 1, 3600);

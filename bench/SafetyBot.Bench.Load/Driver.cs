@@ -46,7 +46,7 @@ internal static class Driver
             Console.WriteLine($"SafetyBot host: {hostDll}");
 
             var turns = new List<TurnResult>();
-            foreach (var kind in options.Modes)
+            foreach (var kind in options.Conversations > 0 ? options.Modes : [])
             {
                 await using var target = await Target.StartAsync(kind, context, stop.Token);
                 turns.Add(await TurnLoad.RunAsync(target, options, stop.Token));

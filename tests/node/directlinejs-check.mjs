@@ -13,8 +13,6 @@
 // So both globals are installed before the library is loaded.
 
 import { createRequire } from 'node:module';
-import WS from 'ws';
-import XHR2 from 'xhr2';
 import {
   CheckFailure,
   Report,
@@ -30,6 +28,17 @@ import {
 } from './lib/common.mjs';
 
 const baseUrl = baseUrlFromArgs('directlinejs-check.mjs');
+
+// Loaded dynamically so that a missing package (e.g. node_modules being reinstalled) still gives one JSON line.
+let WS;
+let XHR2;
+try {
+  WS = (await import('ws')).default;
+  XHR2 = (await import('xhr2')).default;
+} catch (error) {
+  new Report().fail(new CheckFailure('setup', `cannot load ws/xhr2 from tests/node/node_modules: ${describeError(error)}`));
+  process.exit(1);
+}
 const domain = `${baseUrl}/v3/directline`;
 const POLLING_INTERVAL = 300;
 const WAIT = 12000;
@@ -95,7 +104,14 @@ globalThis.XMLHttpRequest = TrackedXMLHttpRequest;
 globalThis.WebSocket = TrackedWebSocket;
 
 const require = createRequire(import.meta.url);
-const { DirectLine, ConnectionStatus } = require('botframework-directlinejs');
+let DirectLine;
+let ConnectionStatus;
+try {
+  ({ DirectLine, ConnectionStatus } = require('botframework-directlinejs'));
+} catch (error) {
+  new Report().fail(new CheckFailure('setup', `cannot load botframework-directlinejs: ${describeError(error)}`));
+  process.exit(1);
+}
 
 const statusName = (s) => ConnectionStatus[s] ?? String(s);
 const redact = (text) =>

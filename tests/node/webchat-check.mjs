@@ -10,11 +10,10 @@
 //      WEBCHAT_STRICT=1 (also checks a messageBack without text and an event, which need echoes the default
 //      flow does not), CHECK_DEBUG=1 (print what the browser saw to stderr)
 
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { CheckFailure, Report, baseUrlFromArgs, decodeJwt, fetchWidgetToken, waitFor } from './lib/common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -43,7 +42,9 @@ function startStaticServer() {
       res.end(pageHtml);
     } else if (path === '/webchat.js') {
       res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-store' });
-      createReadStream(bundlePath).pipe(res);
+      createReadStream(bundlePath)
+        .on('error', (error) => res.destroy(error))
+        .pipe(res);
     } else if (path === '/favicon.ico') {
       res.writeHead(204);
       res.end();
@@ -105,6 +106,13 @@ const watchdog = setTimeout(async () => {
 }, 60000);
 
 async function main() {
+  let chromium;
+  try {
+    ({ chromium } = await import('playwright-core'));
+  } catch (error) {
+    throw new CheckFailure('setup', `cannot load playwright-core from tests/node/node_modules: ${error.message}`);
+  }
+  if (!existsSync(bundlePath)) throw new CheckFailure('setup', `${bundlePath} is missing`);
   staticServer = await startStaticServer();
   const pageOrigin = `http://127.0.0.1:${staticServer.address().port}`;
   if (pageOrigin === serverOrigin) throw new CheckFailure('setup', 'the page must be on a different origin from SafetyBot');

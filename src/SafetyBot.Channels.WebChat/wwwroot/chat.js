@@ -32,6 +32,7 @@
   var lastEscape = 0;
   var typingTimer = 0;
   var noticeTimer = 0;
+  var leaveTimer = 0;
   var userId = 'u' + randomId(8);
 
   // Everything about the current Direct Line conversation. Nothing of it is ever written to storage.
@@ -559,7 +560,14 @@
   // Hides everything at once, asks the server to erase the conversation (a keepalive request that outlives
   // the page), then leaves: the embedding page does the navigation so that the top page is replaced.
   function quickExit(askedByParent) {
-    if (exiting) return;
+    if (exiting) {
+      if (askedByParent) {
+        // The page around us is leaving: no need for our own fallback.
+        window.clearTimeout(leaveTimer);
+        toParent({ type: 'erased' });
+      }
+      return;
+    }
     exiting = true;
     document.documentElement.classList.add('sb-gone');
     clearConversationView();
@@ -574,7 +582,7 @@
     if (embedded) {
       toParent({ type: 'quick-exit' });
       // Embedded without embed.js: leave on our own.
-      window.setTimeout(function () {
+      leaveTimer = window.setTimeout(function () {
         try { window.top.location.replace(quickExitUrl); } catch (e) { window.location.replace(quickExitUrl); }
       }, 400);
       return;

@@ -87,6 +87,8 @@
   function build() {
     var host = document.createElement('div');
     host.setAttribute('data-safetybot-widget', '');
+    // The host page's CSS must not reach the widget (e.g. a transform would break position: fixed).
+    host.style.setProperty('all', 'initial', 'important');
     var root = host.attachShadow ? host.attachShadow({ mode: 'open' }) : host;
     addStyles(root);
 
@@ -470,6 +472,7 @@
     '.sbw-close{flex:none;display:inline-flex;align-items:center;justify-content:center;width:44px;height:44px;',
     '  padding:0;border:0;border-radius:50%;background:transparent;color:inherit}',
     '.sbw-close:hover{background:rgba(0,0,0,.15)}',
+    '.sbw-header button:focus-visible{outline-color:var(--sbw-on-accent);box-shadow:none;outline-offset:2px}',
     '.sbw-frame{flex:1 1 auto;min-height:0;display:flex}',
     '.sbw-iframe{flex:1 1 auto;width:100%;height:100%;border:0;display:block;background:#fbf7f2}',
     '.sbw-iframe.sbw-gone{visibility:hidden}',

@@ -55,7 +55,8 @@ export function describeError(error) {
       .filter((k) => error[k] !== undefined)
       .map((k) => `${k}=${error[k]}`)
       .join(' ');
-    return `${error.name}: ${error.message}${extra ? ` (${extra})` : ''}`;
+    const cause = error.cause ? `; cause: ${error.cause.code ?? ''} ${error.cause.message ?? error.cause}`.trimEnd() : '';
+    return `${error.name}: ${error.message}${extra ? ` (${extra})` : ''}${cause}`;
   }
   if (typeof error === 'object') {
     // rxjs AjaxError and friends
