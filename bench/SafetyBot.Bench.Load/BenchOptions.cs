@@ -8,6 +8,7 @@ internal sealed record BenchOptions(
     int DurationSeconds,
     int WarmupSeconds,
     int IdleConnections,
+    int Rate,
     string? HostDll,
     IReadOnlyList<TargetKind> Modes,
     IReadOnlyDictionary<string, string> HostEnvironment)
@@ -16,10 +17,13 @@ internal sealed record BenchOptions(
         SafetyBot load benchmark
 
           run [--conversations 200] [--duration 20] [--warmup 5] [--idle 5000] [--host-dll PATH]
-              [--modes echo,inproc,redis] [--host-env NAME=VALUE]...
+              [--rate TURNS_PER_SECOND] [--modes echo,inproc,redis] [--host-env NAME=VALUE]...
               Publishes the host (Release) unless --host-dll is given, then measures, one after another:
               the echo baseline, the host with in-process storage, the host with Redis; then idle WebSockets
-              (--idle 0 skips them; --conversations 0 skips the turn load). --host-env adds an environment variable to every SafetyBot host process.
+              (--idle 0 skips them; --conversations 0 skips the turn load). Without --rate each conversation posts
+              its next message as soon as the previous reply arrived (closed loop: the server's maximum); with
+              --rate the conversations together aim at that many turns/s (latency below saturation).
+              --host-env adds an environment variable to every SafetyBot host process.
 
           echo-server --urls http://127.0.0.1:PORT
               Bare Kestrel baseline: POST /echo/{id} is pushed back on the WebSocket GET /echo/{id}/stream.
@@ -33,6 +37,7 @@ internal sealed record BenchOptions(
         var duration = 20;
         var warmup = 5;
         var idle = 5000;
+        var rate = 0;
         string? hostDll = null;
         IReadOnlyList<TargetKind> modes = [TargetKind.Echo, TargetKind.InProcess, TargetKind.Redis];
         var hostEnvironment = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -54,6 +59,9 @@ internal sealed record BenchOptions(
                     break;
                 case "--idle":
                     idle = Number(name, Value(), 0, 1_000_000);
+                    break;
+                case "--rate":
+                    rate = Number(name, Value(), 0, 1_000_000);
                     break;
                 case "--host-dll":
                     hostDll = Path.GetFullPath(Value());
@@ -81,7 +89,7 @@ internal sealed record BenchOptions(
             }
         }
 
-        return new BenchOptions(conversations, duration, warmup, idle, hostDll, modes, hostEnvironment);
+        return new BenchOptions(conversations, duration, warmup, idle, rate, hostDll, modes, hostEnvironment);
     }
 
     private static int Number(string name, string value, int min, int max) =>

@@ -14,7 +14,8 @@ internal static class Report
     {
         Console.WriteLine();
         Console.WriteLine($"=== Results {DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC — {machine.Short}");
-        Console.WriteLine($"    turn load: {options.Conversations} concurrent conversations, closed loop, {options.WarmupSeconds} s warm-up + {options.DurationSeconds} s measured; latency = POST sent → bot reply received on the WebSocket");
+        var pace = options.Rate > 0 ? $"paced at {options.Rate} turns/s in all" : "closed loop";
+        Console.WriteLine($"    turn load: {options.Conversations} concurrent conversations, {pace}, {options.WarmupSeconds} s warm-up + {options.DurationSeconds} s measured; latency = POST sent → bot reply received on the WebSocket");
         Console.WriteLine();
         var rows = turns.Select(t => new[]
         {
@@ -49,6 +50,13 @@ internal static class Report
         else
         {
             Console.WriteLine("  Redis turn targets: not measured (Redis mode not run).");
+        }
+
+        if (options.Rate == 0 && turns.FirstOrDefault(t => t.Kind == TargetKind.Redis) is { Turns: > 0 } closed)
+        {
+            // Little's law: in a closed loop, conversations = throughput × cycle time.
+            Console.WriteLine($"  (closed loop: {closed.Conversations} conversations / {closed.TurnsPerSecond:F0} turns/s = {closed.Conversations * 1000.0 / closed.TurnsPerSecond:F0} ms mean cycle per conversation, so at saturation latency is mostly queueing;");
+            Console.WriteLine($"   at 2000 turns/s the mean cycle of 200 closed-loop conversations would be 100 ms. Run with --rate N for the latency at a given load below saturation.)");
         }
 
         foreach (var i in idle.Where(i => i.Kind != TargetKind.Echo))

@@ -46,7 +46,8 @@ internal static class TurnLoad
     public static async Task<TurnResult> RunAsync(Target target, BenchOptions options, CancellationToken cancellationToken)
     {
         Console.WriteLine();
-        Console.WriteLine($"== {target.Name}: {options.Conversations} conversations, warm-up {options.WarmupSeconds} s, measured {options.DurationSeconds} s");
+        var pace = options.Rate > 0 ? $"paced at {options.Rate} turns/s in all" : "closed loop (next message as soon as the reply arrived)";
+        Console.WriteLine($"== {target.Name}: {options.Conversations} conversations, {pace}, warm-up {options.WarmupSeconds} s, measured {options.DurationSeconds} s");
         Console.WriteLine($"   server pid {target.Server.Id} at {target.BaseUri}{(target.Redis is { } r ? $"; redis-server pid {r.Process.Id} on port {r.Port}" : string.Empty)}");
 
         using var clients = new LoadClients();
@@ -61,7 +62,10 @@ internal static class TurnLoad
         var end = warmupEnd + (options.DurationSeconds * frequency);
         var recorders = conversations.Select(_ => new TurnRecorder()).ToArray();
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var workers = conversations.Select((c, i) => Task.Run(() => WorkAsync(c, recorders[i], errors, warmupEnd, end, abort.Token), CancellationToken.None)).ToArray();
+        // Paced runs: each conversation posts every (conversations / rate) seconds, starting at a random phase.
+        var interval = options.Rate > 0 ? (long)(conversations.Count * (double)frequency / options.Rate) : 0;
+        var workers = conversations.Select((c, i) => Task.Run(
+            () => WorkAsync(c, recorders[i], errors, new Schedule(start, warmupEnd, end, interval), abort.Token), CancellationToken.None)).ToArray();
 
         ResourceSnapshot before, after;
         MemorySample? server, redis;
@@ -106,13 +110,23 @@ internal static class TurnLoad
         return result;
     }
 
-    private static async Task WorkAsync(LoadConversation conversation, TurnRecorder recorder, ErrorCounts errors, long warmupEnd, long end,
+    private static async Task WorkAsync(LoadConversation conversation, TurnRecorder recorder, ErrorCounts errors, Schedule schedule,
         CancellationToken cancellationToken)
     {
+        var (start, warmupEnd, end, interval) = schedule;
+        var next = interval > 0 ? start + Random.Shared.NextInt64(interval) : 0;
         try
         {
             while (true)
             {
+                if (interval > 0)
+                {
+                    await DelayUntilAsync(next, cancellationToken);
+
+                    // Behind schedule (the server is saturated): go on at once, without a burst to catch up.
+                    next = Math.Max(next + interval, Stopwatch.GetTimestamp());
+                }
+
                 TurnOutcome outcome;
                 try
                 {
@@ -157,6 +171,8 @@ internal static class TurnLoad
             // Stopped.
         }
     }
+
+    private readonly record struct Schedule(long Start, long WarmupEnd, long End, long Interval);
 
     private static async Task DelayUntilAsync(long timestamp, CancellationToken cancellationToken)
     {

@@ -47,6 +47,8 @@ public static class SafetyBotApp
 
         // Fail at start-up, with the setting named, rather than on the first person's message.
         _ = app.Services.GetRequiredService<BotContent>();
+        _ = app.Services.GetRequiredService<SafetyBot.Core.Transcripts.TranscriptCipher>();
+        _ = app.Services.GetRequiredService<DirectLineTokens>();
         if (useRedis)
         {
             _ = app.Services.GetRequiredService<RedisConnection>();

@@ -36,14 +36,15 @@ public static class DirectLineJson
     }
 
     /// <summary>
-    /// What SafetyBot keeps of a person's message: the text, the button value, the locale and the client's
-    /// correlation id — never attachments, and never the client's name for the user.
+    /// What SafetyBot keeps of a person's message or event: the text, the button value, the locale and the
+    /// client's correlation id — never attachments, and never the client's name for the user.
     /// </summary>
-    public static Activity StoredUserMessage(Activity incoming, string conversationId, string userId, DateTimeOffset now)
+    public static Activity StoredUserActivity(Activity incoming, string conversationId, string userId, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(incoming);
         var channelData = new JObject();
-        if (incoming.ChannelData is JObject clientData)
+        var clientData = incoming.ChannelData as JObject;
+        if (clientData is not null)
         {
             foreach (var name in new[] { "clientActivityID", "clientTimestamp" })
             {
@@ -54,15 +55,23 @@ public static class DirectLineJson
             }
         }
 
+        if (clientData?["messageBack"]?["displayText"] is JValue { Type: JTokenType.String } displayText && ((string?)displayText)?.Length <= 1024)
+        {
+            // Web Chat shows a button press by its display text; without it the person's bubble disappears.
+            channelData["messageBack"] = new JObject { ["displayText"] = displayText };
+        }
+
         var attachmentCount = incoming.Attachments?.Count ?? 0;
         if (attachmentCount > 0)
         {
             channelData["attachmentsNotStored"] = attachmentCount;
         }
 
+        var isEvent = incoming.Type == ActivityTypes.Event;
         return new Activity
         {
-            Type = ActivityTypes.Message,
+            Type = incoming.Type is ActivityTypes.Event or ActivityTypes.Typing ? incoming.Type : ActivityTypes.Message,
+            Name = isEvent && incoming.Name is { Length: <= 64 } eventName ? eventName : null,
             Id = PendingId(conversationId),
             Timestamp = now,
             ChannelId = ChannelId,

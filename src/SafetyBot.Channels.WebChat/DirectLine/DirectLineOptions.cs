@@ -23,7 +23,7 @@ public sealed class DirectLineOptions
 
     /// <summary>Anonymous widget tokens per client IP per minute.</summary>
     [Range(1, 100_000, ErrorMessage = "DirectLine:TokensPerIpPerMinute must be between 1 and 100000.")]
-    public int TokensPerIpPerMinute { get; set; } = 20;
+    public int TokensPerIpPerMinute { get; set; } = 60;
 
     /// <summary>Activities a conversation may post per 10 seconds.</summary>
     [Range(1, 100_000, ErrorMessage = "DirectLine:ActivitiesPerConversationPer10Seconds must be between 1 and 100000.")]

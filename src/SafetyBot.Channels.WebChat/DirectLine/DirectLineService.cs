@@ -196,40 +196,38 @@ public sealed partial class DirectLineService(
             return DirectLineErrors.BadArgument("The activity needs a type.");
         }
 
+        var userId = caller.Claims?.UserId ?? ValidUserId(incoming.From?.Id) ?? DirectLineTokens.NewUserId();
+        var clientLocale = ClientLocale(context, caller.Claims);
         var check = await CheckConversationAsync(conversationId, null, cancellationToken).ConfigureAwait(false);
+        if (check.StoreDown && incoming.Type == ActivityTypes.Message)
+        {
+            // Nothing can be stored, so the client is told to retry; the person still gets the helpline answer.
+            var unstored = DirectLineJson.StoredUserActivity(incoming, conversationId, userId, clock.GetUtcNow());
+            await RunTurnAsync(TurnActivity(unstored, conversationId + "|u" + Guid.NewGuid().ToString("N"), incoming), clientLocale).ConfigureAwait(false);
+        }
+
         if (check.Error is not null)
         {
             return check.Error;
         }
 
-        var userId = caller.Claims?.UserId ?? ValidUserId(incoming.From?.Id) ?? DirectLineTokens.NewUserId();
-        var clientLocale = ClientLocale(context, caller.Claims);
-        if (incoming.Type == ActivityTypes.Event)
+        if (incoming.Type == ActivityTypes.Typing)
         {
-            var turnActivity = new Activity
-            {
-                Type = ActivityTypes.Event,
-                Name = incoming.Name is { Length: <= 64 } name ? name : null,
-                Id = conversationId + "|e" + Guid.NewGuid().ToString("N"),
-                Value = incoming.Value,
-                Locale = incoming.Locale,
-                Timestamp = clock.GetUtcNow(),
-                ChannelId = DirectLineJson.ChannelId,
-                Conversation = new ConversationAccount { Id = conversationId },
-                From = new ChannelAccount { Id = userId, Role = RoleTypes.User },
-                Recipient = new ChannelAccount { Id = DirectLineJson.BotId, Name = DirectLineJson.BotName, Role = RoleTypes.Bot },
-            };
-            await RunTurnAsync(turnActivity, clientLocale, cancellationToken).ConfigureAwait(false);
-            return Results.Json(new IdResponse(turnActivity.Id));
+            // Typing is delivered to this host's open streams for the echo Web Chat waits for; never stored.
+            var typingId = conversationId + "|t" + Guid.NewGuid().ToString("N");
+            var typing = DirectLineJson.StoredUserActivity(incoming, conversationId, userId, clock.GetUtcNow());
+            typing.Id = typingId;
+            hub.DeliverUnstored(conversationId, DirectLineJson.Serialize(typing));
+            return Results.Json(new IdResponse(typingId));
         }
 
-        if (incoming.Type != ActivityTypes.Message)
+        if (incoming.Type is not (ActivityTypes.Message or ActivityTypes.Event))
         {
-            // Typing and other client activities are acknowledged but neither stored nor given to the bot.
-            return Results.Json(new IdResponse(string.Empty));
+            // Other client activities are acknowledged but neither stored nor given to the bot.
+            return Results.Json(new IdResponse(conversationId + "|x" + Guid.NewGuid().ToString("N")));
         }
 
-        var stored = DirectLineJson.StoredUserMessage(incoming, conversationId, userId, clock.GetUtcNow());
+        var stored = DirectLineJson.StoredUserActivity(incoming, conversationId, userId, clock.GetUtcNow());
         StreamEntry entry;
         try
         {
@@ -246,12 +244,12 @@ public sealed partial class DirectLineService(
             LogStoreFailure(logger, ex);
 
             // Nothing was stored, so the client is told to retry; the person still gets the helpline answer.
-            await RunTurnAsync(TurnActivity(stored, conversationId + "|u" + Guid.NewGuid().ToString("N"), incoming), clientLocale, cancellationToken).ConfigureAwait(false);
+            await RunTurnAsync(TurnActivity(stored, conversationId + "|u" + Guid.NewGuid().ToString("N"), incoming), clientLocale).ConfigureAwait(false);
             return DirectLineErrors.Unavailable();
         }
 
         var id = conversationId + "|" + entry.Watermark.ToString("D7", CultureInfo.InvariantCulture);
-        await RunTurnAsync(TurnActivity(stored, id, incoming), clientLocale, cancellationToken).ConfigureAwait(false);
+        await RunTurnAsync(TurnActivity(stored, id, incoming), clientLocale).ConfigureAwait(false);
         return Results.Json(new IdResponse(id));
     }
 
@@ -292,7 +290,7 @@ public sealed partial class DirectLineService(
             Recipient = new ChannelAccount { Id = DirectLineJson.BotId, Name = DirectLineJson.BotName, Role = RoleTypes.Bot },
             Attachments = [new Attachment { ContentType = "application/octet-stream" }],
         };
-        await RunTurnAsync(turnActivity, ClientLocale(context, caller.Claims), cancellationToken).ConfigureAwait(false);
+        await RunTurnAsync(turnActivity, ClientLocale(context, caller.Claims)).ConfigureAwait(false);
         return Results.Json(new IdResponse(turnActivity.Id));
     }
 
@@ -371,11 +369,11 @@ public sealed partial class DirectLineService(
             || (long.TryParse(watermark, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= 0);
     }
 
-    private async Task<(IResult? Error, long Watermark)> CheckConversationAsync(string conversationId, string? watermark, CancellationToken cancellationToken)
+    private async Task<(IResult? Error, long Watermark, bool StoreDown)> CheckConversationAsync(string conversationId, string? watermark, CancellationToken cancellationToken)
     {
         if (!TryParseWatermark(watermark, out var from))
         {
-            return (DirectLineErrors.BadArgument("The watermark is not valid."), 0);
+            return (DirectLineErrors.BadArgument("The watermark is not valid."), 0, false);
         }
 
         long? current;
@@ -386,17 +384,17 @@ public sealed partial class DirectLineService(
         catch (Exception ex) when (IsStoreFailure(ex))
         {
             LogStoreFailure(logger, ex);
-            return (DirectLineErrors.Unavailable(), 0);
+            return (DirectLineErrors.Unavailable(), 0, true);
         }
 
         if (current is null)
         {
-            return (DirectLineErrors.NotFound(), 0);
+            return (DirectLineErrors.NotFound(), 0, false);
         }
 
         return from > current
-            ? (DirectLineErrors.BadArgument("The watermark is ahead of the conversation."), 0)
-            : (null, from);
+            ? (DirectLineErrors.BadArgument("The watermark is ahead of the conversation."), 0, false)
+            : (null, from, false);
     }
 
     private async Task WelcomeAsync(DirectLineClaims claims, HttpContext context, CancellationToken cancellationToken)
@@ -414,17 +412,19 @@ public sealed partial class DirectLineService(
             MembersAdded = [user],
             Locale = claims.Locale,
         };
-        await RunTurnAsync(activity, ClientLocale(context, claims), cancellationToken).ConfigureAwait(false);
+        await RunTurnAsync(activity, ClientLocale(context, claims)).ConfigureAwait(false);
     }
 
-    private Task RunTurnAsync(Activity activity, string? clientLocale, CancellationToken cancellationToken) =>
+    // A turn runs to its end even when the client goes away mid-request (e.g. quick exit navigates off the
+    // page): what the person said is answered and stored, and an erase is never left half done.
+    private Task RunTurnAsync(Activity activity, string? clientLocale) =>
         adapter.ProcessActivityAsync(activity, turn =>
         {
             if (clientLocale is not null)
             {
                 turn.TurnState[TurnKeys.ClientLocale] = clientLocale;
             }
-        }, cancellationToken);
+        }, CancellationToken.None);
 
     private static Activity TurnActivity(Activity stored, string id, Activity incoming)
     {

@@ -104,6 +104,7 @@ public static class WidgetEndpoints
         if (extension == ".html")
         {
             // The chat page must be embeddable by any help centre, and may talk only to this host.
+            headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), display-capture=()";
             headers.ContentSecurityPolicy = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; script-src 'self'; base-uri 'none'; form-action 'none'";
         }
 

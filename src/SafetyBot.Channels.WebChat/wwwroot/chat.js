@@ -557,53 +557,59 @@
 
   // ---------------------------------------------------------------- quick exit
 
-  // Hides everything at once, asks the server to erase the conversation (a keepalive request that outlives
-  // the page), then leaves: the embedding page does the navigation so that the top page is replaced.
+  // Hides everything at once and asks the server to erase the conversation (a keepalive request, which
+  // outlives the page), then leaves once the erase is done or after a short wait, whichever comes first.
+  // Embedded, the page around us does the leaving, so that the top page is replaced.
+  var erasing = null;
+
   function quickExit(askedByParent) {
-    if (exiting) {
-      if (askedByParent) {
-        // The page around us is leaving: no need for our own fallback.
-        window.clearTimeout(leaveTimer);
-        toParent({ type: 'erased' });
+    if (!exiting) {
+      exiting = true;
+      document.documentElement.classList.add('sb-gone');
+      clearConversationView();
+      erasing = eraseOnServer(700);
+      closeSocket();
+      window.clearTimeout(conv.refreshTimer);
+      window.clearTimeout(conv.reconnectTimer);
+      if (!askedByParent) {
+        if (embedded) {
+          toParent({ type: 'quick-exit' });
+          // Embedded without embed.js (nobody answers): leave on our own.
+          leaveTimer = window.setTimeout(function () {
+            try { window.top.location.replace(quickExitUrl); } catch (e) { window.location.replace(quickExitUrl); }
+          }, 900);
+        } else {
+          erasing.then(function () { window.location.replace(quickExitUrl); });
+        }
       }
-      return;
     }
-    exiting = true;
-    document.documentElement.classList.add('sb-gone');
-    clearConversationView();
-    eraseOnServer();
-    closeSocket();
-    window.clearTimeout(conv.refreshTimer);
-    window.clearTimeout(conv.reconnectTimer);
     if (askedByParent) {
-      toParent({ type: 'erased' });
-      return;
+      // The page around us is leaving: tell it when the erase request is through.
+      window.clearTimeout(leaveTimer);
+      erasing.then(function () { toParent({ type: 'erased' }); });
     }
-    if (embedded) {
-      toParent({ type: 'quick-exit' });
-      // Embedded without embed.js: leave on our own.
-      leaveTimer = window.setTimeout(function () {
-        try { window.top.location.replace(quickExitUrl); } catch (e) { window.location.replace(quickExitUrl); }
-      }, 400);
-      return;
-    }
-    window.location.replace(quickExitUrl);
   }
 
-  function eraseOnServer() {
-    if (!conv.id || !conv.token) return;
+  // Resolves when the server has answered the erase request, or after maxWaitMs.
+  function eraseOnServer(maxWaitMs) {
+    if (!conv.id || !conv.token) return Promise.resolve();
+    var request;
     try {
-      fetch('/v3/directline/conversations/' + encodeURIComponent(conv.id) + '/activities', {
+      request = fetch('/v3/directline/conversations/' + encodeURIComponent(conv.id) + '/activities', {
         method: 'POST',
         keepalive: true,
         cache: 'no-store',
+        credentials: 'omit',
         headers: Object.assign({ 'Content-Type': 'application/json' }, auth(conv.token)),
         body: JSON.stringify({
           type: 'message', locale: locale(), value: { action: 'exit' },
           from: { id: userId, role: 'user' }, channelData: { clientActivityID: 'c' + randomId(12) }
         })
-      }).catch(function () { /* best effort */ });
-    } catch (e) { /* best effort */ }
+      }).then(function () {}, function () {});
+    } catch (e) {
+      return Promise.resolve();
+    }
+    return Promise.race([request, delay(maxWaitMs)]);
   }
 
   // ---------------------------------------------------------------- events

@@ -251,7 +251,8 @@
     if (dom && dom.iframe) {
       dom.iframe.classList.add('sbw-gone');
       post({ type: 'quick-exit' });
-      exitTimer = window.setTimeout(leave, 300);
+      // The chat answers as soon as the server has erased the conversation; the page is covered meanwhile.
+      exitTimer = window.setTimeout(leave, 800);
     } else {
       leave();
     }

@@ -105,6 +105,7 @@ public sealed class SafetyBotBot(ConversationState conversationState, BotContent
     {
         // The closing line goes out first: erasing removes the channel's stream it would travel on.
         await turnContext.SendActivityAsync(MessageFactory.Text(Text(language, "exit.done")), cancellationToken).ConfigureAwait(false);
+        await turnContext.SendActivityAsync(new Activity(ActivityTypes.EndOfConversation) { Code = EndOfConversationCodes.CompletedSuccessfully }, cancellationToken).ConfigureAwait(false);
         await eraser.EraseAsync(turnContext, cancellationToken).ConfigureAwait(false);
     }
 

@@ -36,6 +36,18 @@ public sealed class LocaleMiddleware(ConversationState conversationState, TextCa
 
         turnContext.TurnState[TurnKeys.Language] = data.Language;
         turnContext.TurnState[TurnKeys.Country] = data.Country;
+
+        // Replies carry the language they are written in (it can change during the turn), so a client can follow it.
+        turnContext.OnSendActivities(async (turn, activities, nextSend) =>
+        {
+            var language = TurnKeys.LanguageOf(turn);
+            foreach (var activity in activities)
+            {
+                activity.Locale = language;
+            }
+
+            return await nextSend().ConfigureAwait(false);
+        });
         await next(cancellationToken).ConfigureAwait(false);
     }
 }

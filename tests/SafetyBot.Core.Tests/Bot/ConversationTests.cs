@@ -164,9 +164,11 @@ public sealed class ConversationTests
         Assert.NotEmpty(await transcripts.ReadAsync(ConversationKey.For("test", conversation), default));
         Assert.NotEmpty(await storage.ReadAsync([stateKey]));
 
-        var reply = Assert.Single(await bot.SendAsync(BotHarness.Message(conversation, "exit")));
+        var replies = await bot.SendAsync(BotHarness.Message(conversation, "exit"));
 
-        Assert.Equal("This conversation is closed.", reply.Text);
+        Assert.Equal(2, replies.Count);
+        Assert.Equal("This conversation is closed.", replies[0].Text);
+        Assert.Equal(ActivityTypes.EndOfConversation, replies[1].Type);
         Assert.Empty(await transcripts.ReadAsync(ConversationKey.For("test", conversation), default));
         Assert.Empty(await storage.ReadAsync([stateKey]));
     }
