@@ -96,6 +96,7 @@ internal sealed class LoadConversation : IActivitySink, IAsyncDisposable
     private string? _token;
     private long _sequence;
     private volatile bool _closing;
+    private int _badFrames;
 
     private LoadConversation(int index, Target target, LoadClients clients)
     {
@@ -110,7 +111,7 @@ internal sealed class LoadConversation : IActivitySink, IAsyncDisposable
     public bool IsOpen => _socket?.State == WebSocketState.Open && !_receiving.IsCompleted;
 
     /// <summary>Frames the driver could not read as JSON.</summary>
-    public int BadFrames { get; private set; }
+    public int BadFrames => Volatile.Read(ref _badFrames);
 
     /// <summary>Opens the conversation and its stream; for SafetyBot, returns once the welcome (two bot messages) arrived.</summary>
     public static async Task<LoadConversation> OpenAsync(int index, Target target, LoadClients clients, CancellationToken cancellationToken)
@@ -390,7 +391,9 @@ internal sealed class LoadConversation : IActivitySink, IAsyncDisposable
 
     private async Task ConnectAsync(CancellationToken cancellationToken)
     {
-        _socket?.Dispose();
+        var previous = _socket;
+        _socket = null;
+        previous?.Dispose();
         var socket = new ClientWebSocket();
 
         // The server pings every 30 s; the client answers while its receive is pending and needs no pings of its own.
@@ -405,7 +408,11 @@ internal sealed class LoadConversation : IActivitySink, IAsyncDisposable
             throw new LoadFailure("WebSocket connect failed (" + ex.Message + ")", ex);
         }
 
-        _socket = socket;
+        lock (_gate)
+        {
+            _socket = socket;
+        }
+
         _receiving = ReceiveAsync(socket);
     }
 
@@ -441,7 +448,7 @@ internal sealed class LoadConversation : IActivitySink, IAsyncDisposable
                 }
                 catch (JsonException)
                 {
-                    BadFrames++;
+                    Interlocked.Increment(ref _badFrames);
                 }
 
                 count = 0;
@@ -454,12 +461,12 @@ internal sealed class LoadConversation : IActivitySink, IAsyncDisposable
 
         lock (_gate)
         {
-            if (!_closing)
+            // Only the current socket's end fails the turn in flight (not one replaced by a reconnect).
+            if (!_closing && ReferenceEquals(socket, _socket) && _awaited is not null)
             {
-                _awaited?.TrySetException(new LoadFailure("WebSocket closed before the reply"));
+                _awaited.TrySetException(new LoadFailure("WebSocket closed before the reply"));
+                _awaited = null;
             }
-
-            _awaited = null;
         }
     }
 

@@ -17,6 +17,7 @@ internal sealed record TurnResult(
     double PostP99Ms,
     double ReplyBeforePostShare,
     ErrorCounts Errors,
+    int BadFrames,
     CpuSplit Cpu,
     MemorySample? Server,
     MemorySample? Redis,
@@ -105,7 +106,7 @@ internal static class TurnLoad
             Stats.Ms(Stats.Percentile(replies, 0.99)), Stats.Ms(Stats.Percentile(replies, 1.0)),
             Stats.Ms(Stats.Percentile(posts, 0.50)), Stats.Ms(Stats.Percentile(posts, 0.99)),
             turns > 0 ? recorders.Sum(r => r.ReplyBeforePostResponse) / (double)turns : 0,
-            errors, CpuSplit.Between(before, after), server, redis, redisCalls.PerTurn, redisCalls.Mix);
+            errors, conversations.Sum(c => c.BadFrames), CpuSplit.Between(before, after), server, redis, redisCalls.PerTurn, redisCalls.Mix);
         Print(result, target);
         return result;
     }
@@ -206,7 +207,7 @@ internal static class TurnLoad
     {
         Console.WriteLine($"   {r.Turns} turns in {r.WindowSeconds} s = {r.TurnsPerSecond:F0} turns/s; reply latency p50 {r.P50Ms:F1} ms, p90 {r.P90Ms:F1} ms, p99 {r.P99Ms:F1} ms, max {r.MaxMs:F1} ms");
         Console.WriteLine($"   POST response p50 {r.PostP50Ms:F1} ms, p99 {r.PostP99Ms:F1} ms; reply on the socket before the POST response in {r.ReplyBeforePostShare:P0} of turns");
-        Console.WriteLine($"   errors in the measured window: {r.Errors.Measured} ({r.Errors.Describe(measured: true)}); while opening/warming up: {r.Errors.Other} ({r.Errors.Describe(measured: false)})");
+        Console.WriteLine($"   errors in the measured window: {r.Errors.Measured} ({r.Errors.Describe(measured: true)}); while opening/warming up: {r.Errors.Other} ({r.Errors.Describe(measured: false)}); unreadable frames: {r.BadFrames}");
         Console.WriteLine($"   CPU, cores busy of {Environment.ProcessorCount}: server {r.Cpu.ServerCores:F2}, redis {r.Cpu.RedisCores:F2}, driver {r.Cpu.DriverCores:F2}, other processes {r.Cpu.OtherCores:F2} (whole machine {r.Cpu.MachineCores:F2})");
         Console.WriteLine($"   server CPU by thread, cores: {r.Cpu.ServerThreads}");
         Console.WriteLine($"   CPU per turn: server {r.ServerCpuPerTurnUs:F0} µs, redis {r.RedisCpuPerTurnUs:F0} µs, driver {r.DriverCpuPerTurnUs:F0} µs");

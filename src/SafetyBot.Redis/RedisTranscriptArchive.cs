@@ -10,6 +10,11 @@ namespace SafetyBot.Redis;
 public sealed class RedisTranscriptArchive(RedisConnection redis, TranscriptCipher cipher, IOptions<RetentionOptions> retention)
     : ITranscriptArchive
 {
+    private const string AppendScript = """
+        redis.call('RPUSH', KEYS[1], unpack(ARGV, 2))
+        redis.call('PEXPIRE', KEYS[1], ARGV[1])
+        """;
+
     public RedisKey KeyFor(ConversationKey conversation) => redis.Key("tr:{" + conversation.Value + "}");
 
     public async Task AppendAsync(ConversationKey conversation, IReadOnlyList<TranscriptEntry> entries, CancellationToken cancellationToken)
@@ -22,13 +27,10 @@ public sealed class RedisTranscriptArchive(RedisConnection redis, TranscriptCiph
 
         var key = KeyFor(conversation);
         var sealedEntries = entries.Select(e => (RedisValue)cipher.Encrypt(conversation.Value, e)).ToArray();
-        var transaction = redis.Database.CreateTransaction();
-        _ = transaction.ListRightPushAsync(key, sealedEntries);
-        _ = transaction.KeyExpireAsync(key, retention.Value.Conversation);
-        if (!await transaction.ExecuteAsync().ConfigureAwait(false))
-        {
-            throw new RedisException("The transcript append was not applied.");
-        }
+
+        // Push and expiry in one script: atomic (never a transcript without retention) and one round trip.
+        await redis.Database.ScriptEvaluateAsync(AppendScript, [key],
+            [(long)retention.Value.Conversation.TotalMilliseconds, .. sealedEntries]).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<TranscriptEntry>> ReadAsync(ConversationKey conversation, CancellationToken cancellationToken)

@@ -198,19 +198,7 @@ public sealed partial class DirectLineService(
 
         var userId = caller.Claims?.UserId ?? ValidUserId(incoming.From?.Id) ?? DirectLineTokens.NewUserId();
         var clientLocale = ClientLocale(context, caller.Claims);
-        var check = await CheckConversationAsync(conversationId, null, cancellationToken).ConfigureAwait(false);
-        if (check.StoreDown && incoming.Type == ActivityTypes.Message)
-        {
-            // Nothing can be stored, so the client is told to retry; the person still gets the helpline answer.
-            var unstored = DirectLineJson.StoredUserActivity(incoming, conversationId, userId, clock.GetUtcNow());
-            await RunTurnAsync(TurnActivity(unstored, conversationId + "|u" + Guid.NewGuid().ToString("N"), incoming), clientLocale).ConfigureAwait(false);
-        }
-
-        if (check.Error is not null)
-        {
-            return check.Error;
-        }
-
+        // No separate existence check: the append itself answers "unknown conversation" (one Redis round trip less per turn).
         if (incoming.Type == ActivityTypes.Typing)
         {
             // Typing is delivered to this host's open streams for the echo Web Chat waits for; never stored.
@@ -426,19 +414,27 @@ public sealed partial class DirectLineService(
             }
         }, CancellationToken.None);
 
-    private static Activity TurnActivity(Activity stored, string id, Activity incoming)
+    private static Activity TurnActivity(Activity stored, string id, Activity incoming) => new()
     {
-        var turn = JsonConvert.DeserializeObject<Activity>(DirectLineJson.Serialize(stored))!;
-        turn.Id = id;
-        turn.Timestamp = stored.Timestamp;
-        if (incoming.Attachments is { Count: > 0 } attachments)
-        {
-            // The bot only learns that files were sent, never their content or address.
-            turn.Attachments = [.. attachments.Select(_ => new Attachment { ContentType = "application/octet-stream" })];
-        }
+        Type = stored.Type,
+        Name = stored.Name,
+        Id = id,
+        Timestamp = stored.Timestamp,
+        ChannelId = stored.ChannelId,
+        Conversation = stored.Conversation,
+        From = stored.From,
+        Recipient = stored.Recipient,
+        Text = stored.Text,
+        TextFormat = stored.TextFormat,
+        Locale = stored.Locale,
+        Value = stored.Value,
+        ChannelData = stored.ChannelData,
 
-        return turn;
-    }
+        // The bot only learns that files were sent, never their content or address.
+        Attachments = incoming.Attachments is { Count: > 0 } attachments
+            ? [.. attachments.Select(_ => new Attachment { ContentType = "application/octet-stream" })]
+            : null,
+    };
 
     private async Task<long> SendFromStoreAsync(WebSocket socket, string conversationId, long after, CancellationToken cancellationToken)
     {
