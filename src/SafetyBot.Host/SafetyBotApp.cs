@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using SafetyBot.Channels.Telegram;
 using SafetyBot.Channels.WebChat.DirectLine;
 using SafetyBot.Channels.WebChat.Widget;
 using SafetyBot.Core;
@@ -40,6 +41,11 @@ public static class SafetyBotApp
         else
         {
             builder.Services.AddHealthChecks().AddCheck("storage", () => HealthCheckResult.Healthy("In-process storage."), tags: ["ready"]);
+        }
+
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["Telegram:BotToken"]))
+        {
+            safetyBot.AddTelegramChannel();
         }
 
         configure?.Invoke(builder);

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Telegram.Bot;
@@ -132,5 +133,23 @@ public sealed class ConnectionTests : EmulatorTest
         var call = Assert.Single(Emulator.CallsTo("sendMessage"));
         Assert.Equal(chatId, call.Parameters["chat_id"]!.GetValue<long>());
         Assert.Equal("hello", call.Parameters["text"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ClientLeavingMidBody_IsNotAnEmulatorError()
+    {
+        var endpoint = new Uri(Emulator.BaseUrl);
+        using (var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            await socket.ConnectAsync(IPAddress.Loopback, endpoint.Port);
+            var head = $"POST /bot{Emulator.Token}/sendMessage HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"chat_id\":";
+            await socket.SendAsync(Encoding.ASCII.GetBytes(head));
+            socket.Shutdown(SocketShutdown.Both);
+        }
+
+        await Emulator.WaitUntilAsync(() => Emulator.CallsTo("sendMessage").Count == 1);
+
+        Assert.NotEqual(200, Assert.Single(Emulator.CallsTo("sendMessage")).StatusCode);
+        Assert.Empty(Emulator.UnexpectedErrors);
     }
 }

@@ -67,12 +67,13 @@ public sealed class FaultTests : EmulatorTest
     {
         Emulator.FailNext("getMe", 1, 502);
 
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => Bot.GetMe());
+        var error = await Assert.ThrowsAsync<ApiRequestException>(() => Bot.GetMe());
         var me = await Bot.GetMe();
 
+        Assert.Equal(502, error.ErrorCode);
+        Assert.Equal("Bad Gateway", error.Message);
         Assert.Equal([502, 200], Emulator.CallsTo("getMe").Select(call => call.StatusCode));
         Assert.Equal(123456, me.Id);
-        Assert.Contains("Bad Gateway", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

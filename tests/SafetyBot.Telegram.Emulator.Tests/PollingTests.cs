@@ -87,7 +87,7 @@ public sealed class PollingTests : EmulatorTest
         var chatId = Emulator.NewChat();
         var clock = Stopwatch.StartNew();
         var polling = Bot.GetUpdates(timeout: 30);
-        await Task.Delay(300);
+        await Emulator.WaitUntilAsync(() => Emulator.IsPolling);
         Assert.False(polling.IsCompleted);
 
         Emulator.PostText(chatId, "wake up");
@@ -101,7 +101,7 @@ public sealed class PollingTests : EmulatorTest
     public async Task SecondGetUpdates_EndsTheFirstWithConflict()
     {
         var first = Bot.GetUpdates(timeout: 30);
-        await Task.Delay(300);
+        await Emulator.WaitUntilAsync(() => Emulator.IsPolling);
 
         var second = Bot.GetUpdates(timeout: 0);
 
@@ -164,5 +164,54 @@ public sealed class PollingTests : EmulatorTest
         var entity = Assert.Single(parsed.Message.Entities!);
         Assert.Equal(MessageEntityType.BotCommand, entity.Type);
         Assert.Equal((0, 6), (entity.Offset, entity.Length));
+    }
+
+    [Fact]
+    public async Task UpdatesPostedFromManyThreads_ArriveOnce_InUpdateIdOrder()
+    {
+        var chats = Enumerable.Range(0, 40).Select(_ => Emulator.NewChat()).ToArray();
+        var polled = new List<Update>();
+        var polling = Task.Run(async () =>
+        {
+            int? offset = null;
+            while (polled.Count < 2_000)
+            {
+                var updates = await Bot.GetUpdates(offset: offset, timeout: 5);
+                polled.AddRange(updates);
+                offset = updates.Length > 0 ? updates[^1].Id + 1 : offset;
+            }
+        });
+
+        Parallel.ForEach(chats, chatId =>
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                Emulator.PostText(chatId, i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+        });
+        await polling.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2_000, polled.Select(update => update.Id).Distinct().Count());
+        Assert.Equal(polled.Select(update => update.Id).Order(), polled.Select(update => update.Id));
+        Assert.All(
+            polled.GroupBy(update => update.Message!.Chat.Id),
+            chat => Assert.Equal(Enumerable.Range(0, 50).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), chat.Select(update => update.Message!.Text)));
+    }
+
+    [Fact]
+    public async Task Disposal_EndsAHeldLongPollPromptly()
+    {
+        var emulator = await TelegramBotApiEmulator.StartAsync();
+        var client = new TelegramBotClient(new TelegramBotClientOptions(emulator.Token, baseUrl: emulator.BaseUrl), RawHttp());
+        var polling = client.GetUpdates(timeout: 50);
+        await emulator.WaitUntilAsync(() => emulator.IsPolling);
+
+        var clock = Stopwatch.StartNew();
+        await emulator.DisposeAsync();
+        var outcome = await Record.ExceptionAsync(() => polling);
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"disposal took {clock.Elapsed}");
+        Assert.True(outcome is null || outcome is RequestException, outcome?.ToString());
+        Assert.Empty(emulator.UnexpectedErrors);
     }
 }

@@ -58,6 +58,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
         var body = await reader.ReadToEndAsync();
         var status = Interlocked.Decrement(ref _failuresLeft) >= 0 ? _failureStatus : 200;
         Received.Enqueue(new ReceivedUpdate(
+            context.Request.Method,
             context.Request.Path.Value ?? string.Empty,
             context.Request.Headers["X-Telegram-Bot-Api-Secret-Token"].ToString(),
             context.Request.ContentType ?? string.Empty,
@@ -66,5 +67,5 @@ public sealed class WebhookReceiver : IAsyncDisposable
         context.Response.StatusCode = status;
     }
 
-    public sealed record ReceivedUpdate(string Path, string SecretToken, string ContentType, string Body, int Status);
+    public sealed record ReceivedUpdate(string Method, string Path, string SecretToken, string ContentType, string Body, int Status);
 }

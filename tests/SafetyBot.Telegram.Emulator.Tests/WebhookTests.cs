@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Text.Json;
 using Telegram.Bot;
 using Telegram.Bot.Exceptions;
@@ -71,9 +73,10 @@ public sealed class WebhookTests : EmulatorTest
     [Fact]
     public async Task UnreachableWebhook_KeepsUpdatesPending_UntilDeleteWebhookHandsThemToGetUpdates()
     {
-        var receiver = await WebhookReceiver.StartAsync();
-        var url = receiver.Url;
-        await receiver.DisposeAsync();
+        // A bound socket that never listens: connections are refused, and no other test can take the port meanwhile.
+        using var refusing = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        refusing.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var url = $"http://127.0.0.1:{((IPEndPoint)refusing.LocalEndPoint!).Port}/telegram/webhook";
         var chatId = Emulator.NewChat();
         await Bot.SetWebhook(url);
 

@@ -50,7 +50,10 @@ internal sealed class ChatState(long chatId, string firstName, string? languageC
 
 internal sealed class CallbackState(string id, long chatId, int messageId, string data, DateTimeOffset postedAt, long sequence)
 {
-    private int _answered;
+    private readonly Lock _gate = new();
+    private bool _answered;
+    private string? _answerText;
+    private bool _showAlert;
 
     public string Id { get; } = id;
 
@@ -64,25 +67,39 @@ internal sealed class CallbackState(string id, long chatId, int messageId, strin
 
     public long Sequence { get; } = sequence;
 
-    public string? AnswerText { get; private set; }
-
-    public bool ShowAlert { get; private set; }
-
-    public bool Answered => Volatile.Read(ref _answered) == 1;
-
-    public bool TryAnswer(string? text, bool showAlert)
+    public bool Answered
     {
-        if (Interlocked.CompareExchange(ref _answered, 1, 0) != 0)
+        get
         {
-            return false;
+            lock (_gate)
+            {
+                return _answered;
+            }
         }
-
-        AnswerText = text;
-        ShowAlert = showAlert;
-        return true;
     }
 
-    public CallbackQueryRecord ToRecord() => new(Id, ChatId, MessageId, Data, PostedAt, Answered, AnswerText, ShowAlert);
+    /// <summary>The first answer wins; Telegram refuses a second one like an unknown id.</summary>
+    public bool TryAnswer(string? text, bool showAlert)
+    {
+        lock (_gate)
+        {
+            if (_answered)
+            {
+                return false;
+            }
+
+            (_answered, _answerText, _showAlert) = (true, text, showAlert);
+            return true;
+        }
+    }
+
+    public CallbackQueryRecord ToRecord()
+    {
+        lock (_gate)
+        {
+            return new CallbackQueryRecord(Id, ChatId, MessageId, Data, PostedAt, _answered, _answerText, _showAlert);
+        }
+    }
 }
 
 /// <summary>Telegram-like flood control: N sends per chat per second and M overall; a 429 names the wait in whole seconds.</summary>

@@ -17,6 +17,9 @@ public sealed partial class TelegramBotApiEmulator
     /// <summary>Updates not yet confirmed by getUpdates' offset or accepted by the webhook.</summary>
     public int PendingUpdateCount => _updates.Count;
 
+    /// <summary>True while a getUpdates request is being held open by the emulator (a long poll in progress).</summary>
+    public bool IsPolling => Volatile.Read(ref _activePoll) is not null;
+
     public IReadOnlyList<RecordedCall> CallsTo(string method) =>
         _calls.Where(call => call.Method.Equals(method, StringComparison.OrdinalIgnoreCase)).ToArray();
 
@@ -62,7 +65,7 @@ public sealed partial class TelegramBotApiEmulator
 
     /// <summary>Callback queries the bot has not answered; Telegram expects every one to be answered.</summary>
     public IReadOnlyList<CallbackQueryRecord> UnansweredCallbackQueries =>
-        _callbacks.Values.Where(query => !query.Answered).OrderBy(query => query.Sequence).Select(query => query.ToRecord()).ToArray();
+        CallbackQueries.Where(query => !query.Answered).ToArray();
 
     /// <summary>The commands set for a language ("" or null: the default list) and scope key
     /// (<c>default</c>, <c>all_private_chats</c>, <c>chat:{id}</c>, <c>chat_member:{chat}:{user}</c>, ...).</summary>

@@ -19,8 +19,7 @@ public sealed partial class TelegramBotApiEmulator
         "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note",
     };
 
-    private static readonly Dictionary<string, (string Name, Func<TelegramBotApiEmulator, JsonObject, CancellationToken, ValueTask<ApiResult>> Handler)> Handlers =
-        BuildHandlers();
+    private static readonly Dictionary<string, (string Name, MethodHandler Handler)> Handlers = BuildHandlers();
 
     private readonly HttpClient _webhookHttp;
     private readonly SemaphoreSlim _webhookGate = new(1, 1);
@@ -30,13 +29,15 @@ public sealed partial class TelegramBotApiEmulator
     private volatile WebhookDispatcher? _webhook;
     private PollRegistration? _activePoll;
 
-    private static Dictionary<string, (string Name, Func<TelegramBotApiEmulator, JsonObject, CancellationToken, ValueTask<ApiResult>> Handler)> BuildHandlers()
+    private delegate ValueTask<ApiResult> MethodHandler(TelegramBotApiEmulator emulator, JsonObject parameters, CancellationToken cancellationToken);
+
+    private static Dictionary<string, (string Name, MethodHandler Handler)> BuildHandlers()
     {
         // Method names are case-insensitive in the Bot API; the recorded name is the canonical spelling.
-        var handlers = new Dictionary<string, (string Name, Func<TelegramBotApiEmulator, JsonObject, CancellationToken, ValueTask<ApiResult>> Handler)>(StringComparer.OrdinalIgnoreCase);
+        var handlers = new Dictionary<string, (string Name, MethodHandler Handler)>(StringComparer.OrdinalIgnoreCase);
         void Sync(string name, Func<TelegramBotApiEmulator, JsonObject, ApiResult> handler) =>
             handlers[name] = (name, (emulator, parameters, _) => ValueTask.FromResult(handler(emulator, parameters)));
-        void Async(string name, Func<TelegramBotApiEmulator, JsonObject, CancellationToken, ValueTask<ApiResult>> handler) =>
+        void Async(string name, MethodHandler handler) =>
             handlers[name] = (name, handler);
 
         Sync("getMe", (e, _) => ApiResult.FromNode(e.BotUser(full: true)));
@@ -79,7 +80,7 @@ public sealed partial class TelegramBotApiEmulator
         return user;
     }
 
-    private async ValueTask<ApiResult> GetUpdatesAsync(JsonObject parameters, CancellationToken aborted)
+    private async ValueTask<ApiResult> GetUpdatesAsync(JsonObject parameters, CancellationToken cancellationToken)
     {
         ThrowIfWebhookActive();
         var offset = Param.Long(parameters, "offset");
@@ -101,13 +102,13 @@ public sealed partial class TelegramBotApiEmulator
                     return ApiResult.FromRaw(JoinUpdates(items));
                 }
 
-                using (var wake = CancellationTokenSource.CreateLinkedTokenSource(aborted, poll.Token, _shutdown.Token))
+                using (var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, poll.Token, _shutdown.Token))
                 {
                     await Task.WhenAny(nextArrival, Task.Delay(remaining, wake.Token));
                     await wake.CancelAsync();
                 }
 
-                aborted.ThrowIfCancellationRequested();
+                cancellationToken.ThrowIfCancellationRequested();
                 if (poll.ConflictDescription is { } conflict)
                 {
                     throw new ApiError(409, conflict);

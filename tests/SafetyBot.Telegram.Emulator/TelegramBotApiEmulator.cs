@@ -181,7 +181,8 @@ public sealed partial class TelegramBotApiEmulator : IAsyncDisposable
             parameters = await ReadParametersAsync(context.Request, aborted);
             if (_delays.TryGetValue(method, out var delay))
             {
-                await Task.Delay(delay, aborted);
+                using var delaying = CancellationTokenSource.CreateLinkedTokenSource(aborted, _shutdown.Token);
+                await Task.Delay(delay, delaying.Token);
             }
 
             ThrowIfFaultInjected(method);
@@ -195,9 +196,9 @@ public sealed partial class TelegramBotApiEmulator : IAsyncDisposable
             description = error.Description;
             body = ErrorBody(error);
         }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested || _shutdown.IsCancellationRequested)
         {
-            Record(method, parameters, time, 499, "Client closed the request");
+            Record(method, parameters, time, 499, "Request ended by the client or by disposal");
             return;
         }
         catch (Exception exception)
@@ -328,7 +329,15 @@ public sealed partial class TelegramBotApiEmulator : IAsyncDisposable
         else
         {
             using var buffer = new MemoryStream();
-            await request.Body.CopyToAsync(buffer, cancellationToken);
+            try
+            {
+                await request.Body.CopyToAsync(buffer, cancellationToken);
+            }
+            catch (Exception exception) when (exception is BadHttpRequestException or IOException)
+            {
+                // A client that gives up mid-body (a cancelled poll loop, a timeout) ends here before RequestAborted fires.
+                throw ApiError.BadRequest("can't read request body");
+            }
             if (buffer.Length == 0)
             {
                 parameters = [];

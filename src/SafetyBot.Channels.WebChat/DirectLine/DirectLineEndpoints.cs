@@ -13,12 +13,13 @@ using SafetyBot.Core.Streams;
 
 namespace SafetyBot.Channels.WebChat.DirectLine;
 
-/// <summary>Erases a web chat conversation's activity stream (quick exit).</summary>
+/// <summary>Erases a web chat conversation's activity stream (quick exit); the closing line already went out on it.</summary>
 public sealed class DirectLineConversationEraser(IActivityStreamStore store) : IChannelConversationEraser
 {
     public string ChannelId => DirectLineJson.ChannelId;
 
-    public Task EraseAsync(string conversationId, CancellationToken cancellationToken) => store.DeleteAsync(conversationId, cancellationToken);
+    public Task EraseAsync(Microsoft.Bot.Builder.ITurnContext turnContext, CancellationToken cancellationToken) =>
+        store.DeleteAsync(turnContext.Activity.Conversation.Id, cancellationToken);
 }
 
 public static class DirectLineEndpoints

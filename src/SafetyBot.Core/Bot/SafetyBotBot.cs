@@ -30,6 +30,15 @@ public sealed class SafetyBotBot(ConversationState conversationState, BotContent
     {
         var data = await _data.GetAsync(turnContext, () => new ConversationData(), cancellationToken).ConfigureAwait(false);
         data.Turns++;
+
+        // A channel can carry the person's explicit language choice (e.g. a Telegram deep link "/start uk").
+        if (turnContext.Activity.ChannelData is JObject channelData && content.Catalog.Match(channelData.Value<string>("chooseLanguage")) is { } chosen)
+        {
+            data.Language = chosen;
+            data.LanguageChosen = true;
+            turnContext.TurnState[TurnKeys.Language] = chosen;
+        }
+
         var language = TurnKeys.LanguageOf(turnContext);
 
         if (turnContext.Activity.Attachments is { Count: > 0 })

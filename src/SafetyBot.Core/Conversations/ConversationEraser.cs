@@ -9,7 +9,8 @@ public interface IChannelConversationEraser
 {
     string ChannelId { get; }
 
-    Task EraseAsync(string conversationId, CancellationToken cancellationToken);
+    /// <summary>Runs inside the exit turn, before the conversation's state is deleted, so it can still read it.</summary>
+    Task EraseAsync(ITurnContext turnContext, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -26,11 +27,12 @@ public sealed class ConversationEraser(
         ArgumentNullException.ThrowIfNull(turnContext);
         turnContext.TurnState[TurnKeys.Erased] = true;
         var activity = turnContext.Activity;
-        await conversationState.DeleteAsync(turnContext, cancellationToken).ConfigureAwait(false);
-        await transcripts.DeleteAsync(ConversationKey.For(activity), cancellationToken).ConfigureAwait(false);
         foreach (var eraser in channelErasers.Where(e => string.Equals(e.ChannelId, activity.ChannelId, StringComparison.Ordinal)))
         {
-            await eraser.EraseAsync(activity.Conversation.Id, cancellationToken).ConfigureAwait(false);
+            await eraser.EraseAsync(turnContext, cancellationToken).ConfigureAwait(false);
         }
+
+        await conversationState.DeleteAsync(turnContext, cancellationToken).ConfigureAwait(false);
+        await transcripts.DeleteAsync(ConversationKey.For(activity), cancellationToken).ConfigureAwait(false);
     }
 }

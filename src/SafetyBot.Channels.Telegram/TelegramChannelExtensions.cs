@@ -1,0 +1,74 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SafetyBot.Core;
+using SafetyBot.Core.Conversations;
+using SafetyBot.Core.Localization;
+using global::Telegram.Bot;
+using global::Telegram.Bot.Types;
+
+namespace SafetyBot.Channels.Telegram;
+
+public static class TelegramChannelExtensions
+{
+    /// <summary>Registers the Telegram channel: client, adapter, quick-exit eraser, long polling and the command menus.</summary>
+    public static SafetyBotBuilder AddTelegramChannel(this SafetyBotBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.AddOptions<TelegramOptions>().BindConfiguration(TelegramOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(o => !string.IsNullOrWhiteSpace(o.BotToken) && o.BotToken.Contains(':', StringComparison.Ordinal),
+                "Telegram:BotToken (Telegram__BotToken) must be the token BotFather gave, like 123456:ABC….")
+            .Validate(o => string.IsNullOrEmpty(o.ApiBaseUrl) || Uri.IsWellFormedUriString(o.ApiBaseUrl, UriKind.Absolute),
+                "Telegram:ApiBaseUrl must be an absolute URL.")
+            .Validate(o => o.Mode == TelegramMode.Polling, "Telegram:Mode=Webhook is not available yet; use Polling.")
+            .ValidateOnStart();
+        services.AddHttpClient("telegram");
+        services.AddSingleton<ITelegramBotClient>(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<TelegramOptions>>().Value;
+            var http = sp.GetRequiredService<IHttpClientFactory>().CreateClient("telegram");
+            http.Timeout = TimeSpan.FromSeconds(o.PollingTimeoutSeconds + 30);
+            return new TelegramBotClient(new TelegramBotClientOptions(o.BotToken!, string.IsNullOrEmpty(o.ApiBaseUrl) ? null : o.ApiBaseUrl.TrimEnd('/')), http);
+        });
+        services.AddSingleton<TelegramPacer>();
+        services.AddSingleton<TelegramMessageTracker>();
+        services.AddSingleton<IChannelConversationEraser>(sp => sp.GetRequiredService<TelegramMessageTracker>());
+        services.AddSingleton<TelegramAdapter>();
+        services.AddSingleton<TelegramPollingService>();
+        services.AddHostedService<TelegramCommandMenus>();
+        services.AddHostedService(sp => sp.GetRequiredService<TelegramPollingService>());
+        return builder;
+    }
+}
+
+/// <summary>Publishes /start, /help, /human, /language and /exit with their descriptions in every language.</summary>
+public sealed partial class TelegramCommandMenus(ITelegramBotClient client, TextCatalog catalog, ILogger<TelegramCommandMenus> logger) : IHostedService
+{
+    private static readonly string[] Commands = ["start", "help", "human", "language", "exit"];
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var language in catalog.Languages)
+            {
+                var commands = Commands.Select(c => new BotCommand(c, catalog.Get(language.Code, "telegram.command." + c)));
+                await client.SetMyCommands(commands, languageCode: language.Code == TextCatalog.DefaultLanguage ? null : language.Code,
+                    cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The menu is a convenience: the bot works without it, so start-up goes on.
+            LogCommandsFailed(logger, ex);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish the Telegram command menu")]
+    private static partial void LogCommandsFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,32 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace SafetyBot.Channels.Telegram;
+
+public enum TelegramMode
+{
+    Polling,
+    Webhook,
+}
+
+public sealed class TelegramOptions
+{
+    public const string SectionName = "Telegram";
+
+    /// <summary>The bot token from BotFather. Empty: the Telegram channel is off.</summary>
+    public string? BotToken { get; set; }
+
+    public TelegramMode Mode { get; set; } = TelegramMode.Polling;
+
+    /// <summary>A local Bot API server or a test emulator; empty: Telegram's own.</summary>
+    public string? ApiBaseUrl { get; set; }
+
+    /// <summary>Long-poll time-out of getUpdates.</summary>
+    [Range(0, 50, ErrorMessage = "Telegram:PollingTimeoutSeconds must be between 0 and 50.")]
+    public int PollingTimeoutSeconds { get; set; } = 25;
+
+    /// <summary>Keep to Telegram's limits (about one message a second per chat, 30 a second overall).</summary>
+    public bool PaceMessages { get; set; } = true;
+
+    [Range(1, 1000, ErrorMessage = "Telegram:MessagesPerSecond must be between 1 and 1000.")]
+    public int MessagesPerSecond { get; set; } = 30;
+}

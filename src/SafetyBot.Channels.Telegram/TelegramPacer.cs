@@ -1,0 +1,66 @@
+using System.Collections.Concurrent;
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace SafetyBot.Channels.Telegram;
+
+/// <summary>Keeps outgoing calls within Telegram's limits: about one a second per chat, and a global rate.</summary>
+public sealed class TelegramPacer : IDisposable
+{
+    private readonly ConcurrentDictionary<long, ChatSlot> _chats = new();
+    private readonly TokenBucketRateLimiter? _global;
+    private readonly TimeProvider _clock;
+    private readonly bool _enabled;
+
+    public TelegramPacer(IOptions<TelegramOptions> options, TimeProvider clock)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _clock = clock;
+        _enabled = options.Value.PaceMessages;
+        if (_enabled)
+        {
+            var perSecond = options.Value.MessagesPerSecond;
+            _global = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = perSecond,
+                TokensPerPeriod = perSecond,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                QueueLimit = int.MaxValue,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+                AutoReplenishment = true,
+            });
+        }
+    }
+
+    public async Task WaitAsync(long chatId, CancellationToken cancellationToken)
+    {
+        if (!_enabled)
+        {
+            return;
+        }
+
+        var slot = _chats.GetOrAdd(chatId, _ => new ChatSlot());
+        TimeSpan wait;
+        lock (slot)
+        {
+            var now = _clock.GetUtcNow();
+            var at = slot.Next > now ? slot.Next : now;
+            slot.Next = at + TimeSpan.FromSeconds(1);
+            wait = at - now;
+        }
+
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, _clock, cancellationToken).ConfigureAwait(false);
+        }
+
+        using var lease = await _global!.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Dispose() => _global?.Dispose();
+
+    private sealed class ChatSlot
+    {
+        public DateTimeOffset Next { get; set; }
+    }
+}

@@ -1,0 +1,172 @@
+using Microsoft.Extensions.DependencyInjection;
+using SafetyBot.Telegram.Emulator;
+using SafetyBot.Testing;
+
+namespace SafetyBot.Channels.Telegram.Tests;
+
+/// <summary>The real host with the real Telegram.Bot client, long polling a Telegram Bot API emulator over HTTP.</summary>
+public sealed class TelegramChannelTests : IAsyncLifetime
+{
+    private TelegramBotApiEmulator _telegram = null!;
+
+    public async Task InitializeAsync() => _telegram = await TelegramBotApiEmulator.StartAsync();
+
+    public async Task DisposeAsync() => await _telegram.DisposeAsync();
+
+    private Task<TestHost> StartHostAsync(IDictionary<string, string?>? extra = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Telegram:BotToken"] = _telegram.Token,
+            ["Telegram:ApiBaseUrl"] = _telegram.BaseUrl,
+            ["Telegram:PollingTimeoutSeconds"] = "1",
+            ["Telegram:PaceMessages"] = "false",
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        return TestHost.StartAsync(settings, services => services.AddSingleton(_telegram.Clock));
+    }
+
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task AWholeConversation_ThroughInlineKeyboards_InThePersonsLanguage()
+    {
+        await using var host = await StartHostAsync();
+        var chat = _telegram.NewChat("Olena", "uk");
+
+        _telegram.PostCommand(chat, "/start");
+        var welcome = await _telegram.WaitForMessageAsync(chat, m => m.Text.Contains("це не твоя провина", StringComparison.Ordinal), Wait);
+        var menu = await _telegram.WaitForMessageAsync(chat, m => m.Buttons.Any(), Wait);
+        var helplines = menu.Buttons.Single(b => b.Text == "Гарячі лінії");
+        _telegram.PostCallback(chat, menu.MessageId, helplines.CallbackData!);
+        var reply = await _telegram.WaitForMessageAsync(chat, m => m.Text.Contains("527", StringComparison.Ordinal), Wait);
+
+        Assert.Contains("112", welcome.Text, StringComparison.Ordinal);
+        Assert.Contains(menu.Buttons, b => b.Text == "Вийти зараз");
+        Assert.All(menu.Buttons, b => Assert.True(System.Text.Encoding.UTF8.GetByteCount(b.CallbackData!) <= 64));
+        Assert.Contains(reply.Buttons, b => b.Text == "Поговорити з людиною");
+        await _telegram.WaitUntilAsync(() => _telegram.CallbackQueries.Count == 1 && _telegram.UnansweredCallbackQueries.Count == 0, Wait);
+    }
+
+    [Fact]
+    public async Task StaleOrForgedButtonData_GetsAPoliteAnswer_AndNothingBreaks()
+    {
+        await using var host = await StartHostAsync();
+        var chat = _telegram.NewChat("Sam", "en");
+        _telegram.PostCommand(chat, "/start");
+        var menu = await _telegram.WaitForMessageAsync(chat, m => m.Buttons.Any(), Wait);
+
+        _telegram.PostCallback(chat, menu.MessageId, "zz:<script>");
+        _telegram.PostCallback(chat, menu.MessageId, "a:helplines");
+
+        await _telegram.WaitForMessageAsync(chat, m => m.Text.Contains("116 111", StringComparison.Ordinal), Wait);
+        await _telegram.WaitUntilAsync(() => _telegram.CallbackQueries.Count == 2 && _telegram.UnansweredCallbackQueries.Count == 0, Wait);
+        Assert.Contains(_telegram.CallbackQueries, q => q.Data == "zz:<script>" && q.AnswerText == "This button is no longer active.");
+    }
+
+    [Fact]
+    public async Task StartDeepLink_PreselectsTheLanguage_AndItSticks()
+    {
+        await using var host = await StartHostAsync();
+        var chat = _telegram.NewChat("Alex", "en");
+
+        _telegram.PostCommand(chat, "/start uk");
+        await _telegram.WaitForMessageAsync(chat, m => m.Text.Contains("це не твоя провина", StringComparison.Ordinal), Wait);
+        _telegram.PostText(chat, "menu");
+
+        await _telegram.WaitForMessageAsync(chat, m => m.Text.StartsWith("Що ти хочеш зробити", StringComparison.Ordinal) && m.MessageId > 3, Wait);
+    }
+
+    [Fact]
+    public async Task PicturesFilesPlacesAndContacts_AreRefusedKindly_AndNeverFetched()
+    {
+        await using var host = await StartHostAsync();
+        var chat = _telegram.NewChat("Sam", "en");
+
+        _telegram.PostPhoto(chat, "this is me");
+        _telegram.PostDocument(chat);
+        _telegram.PostVoice(chat);
+        _telegram.PostSticker(chat);
+        _telegram.PostLocation(chat);
+        _telegram.PostContact(chat);
+
+        await _telegram.WaitUntilAsync(() => _telegram.MessagesTo(chat).Count(m => m.Text.Contains("never keep pictures", StringComparison.Ordinal)) == 6, Wait);
+        Assert.False(_telegram.WasCalled("getFile"));
+    }
+
+    [Fact]
+    public async Task Exit_DeletesBothSidesYoungerThan48Hours_ErasesState_AndLeavesOneNeutralLine()
+    {
+        await using var host = await StartHostAsync();
+        var chat = _telegram.NewChat("Sam", "en");
+        _telegram.PostCommand(chat, "/start");
+        await _telegram.WaitForMessageAsync(chat, m => m.Buttons.Any(), Wait);
+        var old = _telegram.MessageIdsIn(chat);
+        _telegram.AdvanceClock(TimeSpan.FromHours(49));
+        _telegram.PostText(chat, "he said to keep it secret");
+        await _telegram.WaitForMessageAsync(chat, m => m.Text.Contains("not sure I understood", StringComparison.Ordinal), Wait);
+
+        _telegram.PostCommand(chat, "/exit");
+        await _telegram.WaitForMessageAsync(chat, m => m.Text == "This conversation is closed.", Wait);
+        await _telegram.WaitUntilAsync(() => _telegram.DeletedMessages(chat).Count >= 3, Wait);
+
+        var remaining = _telegram.MessagesTo(chat);
+        Assert.Contains(remaining, m => m.Text == "This conversation is closed.");
+        Assert.DoesNotContain(remaining, m => m.Text.Contains("not sure I understood", StringComparison.Ordinal));
+        Assert.All(old, id => Assert.DoesNotContain(_telegram.DeletedMessages(chat), d => d.MessageId == id));
+        var storage = host.Services.GetRequiredService<Microsoft.Bot.Builder.IStorage>();
+        var deadline = DateTime.UtcNow + Wait;
+        while ((await storage.ReadAsync([$"telegram/conversations/{chat}"])).Count > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Empty(await storage.ReadAsync([$"telegram/conversations/{chat}"]));
+    }
+
+    [Fact]
+    public async Task CommandMenus_ArePublishedInEveryLanguage()
+    {
+        await using var host = await StartHostAsync();
+
+        await _telegram.WaitUntilAsync(() => _telegram.Commands("uk").Count == 5, Wait);
+
+        Assert.Equal(["start", "help", "human", "language", "exit"], _telegram.Commands().Select(c => c.Command));
+        Assert.Contains(_telegram.Commands("uk"), c => c.Command == "human" && c.Description == "Поговорити з людиною");
+    }
+
+    [Fact]
+    public async Task ARestartInTheMiddleOfABatch_LosesNothing_AndAnswersNothingTwice()
+    {
+        var redis = new Dictionary<string, string?>
+        {
+            ["Redis:Configuration"] = await SharedRedis.ConfigurationAsync(),
+            ["Redis:KeyPrefix"] = SharedRedis.NewPrefix(),
+        };
+        var chats = Enumerable.Range(0, 6).Select(i => _telegram.NewChat("User" + i, "en")).ToList();
+        foreach (var chat in chats)
+        {
+            _telegram.PostText(chat, "helplines");
+        }
+
+        _telegram.Delay("sendMessage", TimeSpan.FromMilliseconds(300));
+        var first = await StartHostAsync(redis);
+        await _telegram.WaitUntilAsync(() => _telegram.CallsTo("sendMessage").Count(c => c.Succeeded) >= 3, Wait);
+        await first.DisposeAsync();
+        _telegram.Delay("sendMessage", TimeSpan.Zero);
+
+        await using var second = await StartHostAsync(redis);
+        await _telegram.WaitUntilAsync(() => chats.All(c => _telegram.MessagesTo(c).Any(m => m.Text.Contains("116 111", StringComparison.Ordinal))), Wait);
+        await Task.Delay(1500);
+
+        foreach (var chat in chats)
+        {
+            // Each person got their answer exactly once, although the first host stopped mid-batch.
+            Assert.Equal(1, _telegram.MessagesTo(chat).Count(m => m.Text.Contains("116 111", StringComparison.Ordinal)));
+        }
+    }
+}
