@@ -26,24 +26,29 @@ if [ ! -f tests/node/node_modules/.package-lock.json ] || ! cmp -s tests/node/pa
 fi
 
 work="$(mktemp -d -t safetybot-test-XXXXXX)"
-port=""
-for _ in $(seq 1 50); do
-  candidate=$(( (RANDOM % 20000) + 30000 ))
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
-done
-redis-server --port "$port" --bind 127.0.0.1 --dir "$work" --save '' --appendonly no \
-  --daemonize yes --pidfile "$work/redis.pid" --logfile "$work/redis.log" >/dev/null
 cleanup() {
   if [ -f "$work/redis.pid" ]; then kill "$(cat "$work/redis.pid")" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
-for _ in $(seq 1 100); do
-  [ "$(redis-cli -p "$port" ping 2>/dev/null)" = "PONG" ] && break
-  sleep 0.1
+
+# A port below the kernel's ephemeral range (so no outgoing connection holds it); retried if taken meanwhile.
+port=""
+for _ in $(seq 1 20); do
+  candidate=$(( (RANDOM % 12000) + 20000 ))
+  if (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then continue; fi
+  rm -f "$work/redis.pid"
+  redis-server --port "$candidate" --bind 127.0.0.1 --dir "$work" --save '' --appendonly no \
+    --daemonize yes --pidfile "$work/redis.pid" --logfile "$work/redis.log" >/dev/null
+  for _ in $(seq 1 50); do
+    [ "$(redis-cli -p "$candidate" ping 2>/dev/null)" = "PONG" ] && { port=$candidate; break; }
+    sleep 0.1
+  done
+  [ -n "$port" ] && break
+  if [ -f "$work/redis.pid" ]; then kill "$(cat "$work/redis.pid")" 2>/dev/null || true; fi
 done
-if [ "$(redis-cli -p "$port" ping 2>/dev/null)" != "PONG" ]; then
-  echo "redis-server did not start on 127.0.0.1:$port"; cat "$work/redis.log"; echo "0 passed, 1 failed"; exit 1
+if [ -z "$port" ]; then
+  echo "redis-server did not start on a loopback port"; cat "$work/redis.log"; echo "0 passed, 1 failed"; exit 1
 fi
 export SAFETYBOT_TEST_REDIS="127.0.0.1:$port"
 echo "Redis for the tests: $SAFETYBOT_TEST_REDIS"

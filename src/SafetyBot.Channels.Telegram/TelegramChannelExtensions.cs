@@ -23,7 +23,10 @@ public static class TelegramChannelExtensions
                 "Telegram:BotToken (Telegram__BotToken) must be the token BotFather gave, like 123456:ABC….")
             .Validate(o => string.IsNullOrEmpty(o.ApiBaseUrl) || Uri.IsWellFormedUriString(o.ApiBaseUrl, UriKind.Absolute),
                 "Telegram:ApiBaseUrl must be an absolute URL.")
-            .Validate(o => o.Mode == TelegramMode.Polling, "Telegram:Mode=Webhook is not available yet; use Polling.")
+            .Validate(o => o.Mode == TelegramMode.Polling || Uri.IsWellFormedUriString(o.WebhookUrl, UriKind.Absolute),
+                "Telegram:WebhookUrl (Telegram__WebhookUrl) must be the absolute public URL of /api/telegram/webhook when Telegram:Mode is Webhook.")
+            .Validate(o => o.Mode == TelegramMode.Polling || TelegramWebhook.IsValidSecret(o.WebhookSecret),
+                "Telegram:WebhookSecret (Telegram__WebhookSecret) must be 16–256 characters of A–Z, a–z, 0–9, _ and - when Telegram:Mode is Webhook.")
             .ValidateOnStart();
         services.AddHttpClient("telegram");
         services.AddSingleton<ITelegramBotClient>(sp =>
@@ -39,7 +42,7 @@ public static class TelegramChannelExtensions
         services.AddSingleton<TelegramAdapter>();
         services.AddSingleton<TelegramPollingService>();
         services.AddHostedService<TelegramCommandMenus>();
-        services.AddHostedService(sp => sp.GetRequiredService<TelegramPollingService>());
+        services.AddHostedService<TelegramReceiver>();
         return builder;
     }
 }

@@ -17,6 +17,12 @@ public sealed class TelegramOptions
 
     public TelegramMode Mode { get; set; } = TelegramMode.Polling;
 
+    /// <summary>Public HTTPS address of this host's webhook endpoint (<c>…/api/telegram/webhook</c>), for Mode=Webhook.</summary>
+    public string? WebhookUrl { get; set; }
+
+    /// <summary>Secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token: 16–256 of A–Z, a–z, 0–9, _ and -.</summary>
+    public string? WebhookSecret { get; set; }
+
     /// <summary>A local Bot API server or a test emulator; empty: Telegram's own.</summary>
     public string? ApiBaseUrl { get; set; }
 

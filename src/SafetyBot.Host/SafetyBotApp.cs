@@ -68,6 +68,7 @@ public static class SafetyBotApp
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapDirectLineEndpoints();
         app.MapWebChatWidget();
+        app.MapTelegramWebhook();
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {

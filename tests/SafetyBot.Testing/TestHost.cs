@@ -29,7 +29,7 @@ public sealed class TestHost : IAsyncDisposable
 
     public IServiceProvider Services => App.Services;
 
-    public static async Task<TestHost> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    public static async Task<TestHost> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, int port = 0)
     {
         var all = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
@@ -42,7 +42,7 @@ public sealed class TestHost : IAsyncDisposable
         }
 
         var logs = new CapturedLogs();
-        var app = SafetyBotApp.Build(["--urls", "http://127.0.0.1:0"], all, builder =>
+        var app = SafetyBotApp.Build(["--urls", $"http://127.0.0.1:{port}"], all, builder =>
         {
             builder.Logging.ClearProviders();
             builder.Logging.AddProvider(logs);

@@ -1,0 +1,101 @@
+using System.Net;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using SafetyBot.Telegram.Emulator;
+using SafetyBot.Testing;
+
+namespace SafetyBot.Channels.Telegram.Tests;
+
+/// <summary>Webhook mode: Telegram (the emulator) posts updates to the host with the secret token.</summary>
+public sealed class TelegramWebhookTests : IAsyncLifetime
+{
+    private const string Secret = "webhook-secret-0123456789";
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+    private TelegramBotApiEmulator _telegram = null!;
+    private TestHost _host = null!;
+
+    public async Task InitializeAsync()
+    {
+        _telegram = await TelegramBotApiEmulator.StartAsync();
+        var port = RedisServer.FreePort();
+        _host = await TestHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Telegram:BotToken"] = _telegram.Token,
+            ["Telegram:ApiBaseUrl"] = _telegram.BaseUrl,
+            ["Telegram:Mode"] = "Webhook",
+            ["Telegram:WebhookUrl"] = $"http://127.0.0.1:{port}/api/telegram/webhook",
+            ["Telegram:WebhookSecret"] = Secret,
+            ["Telegram:PaceMessages"] = "false",
+        }, services => services.AddSingleton(_telegram.Clock), port);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        await _telegram.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task UpdatesArriveByWebhook_WithTheSecret_AndAreAnswered()
+    {
+        await _telegram.WaitForCallAsync("setWebhook", timeout: Wait);
+        var chat = _telegram.NewChat("Olena", "uk");
+
+        _telegram.PostCommand(chat, "/start");
+        var menu = await _telegram.WaitForMessageAsync(chat, m => m.Buttons.Any(), Wait);
+        _telegram.PostCallback(chat, menu.MessageId, menu.Buttons.Single(b => b.Text == "Гарячі лінії").CallbackData!);
+
+        await _telegram.WaitForMessageAsync(chat, m => m.Text.Contains("527", StringComparison.Ordinal), Wait);
+        Assert.Equal(Secret, (string?)_telegram.CallsTo("setWebhook")[^1].Parameters["secret_token"]);
+        Assert.False(_telegram.WasCalled("getUpdates"));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("wrong-secret-0123456789")]
+    [InlineData("")]
+    public async Task MissingOrWrongSecret_Gets401_AndNothingIsProcessed(string? secret)
+    {
+        var chat = _telegram.NewChat("Sam", "en");
+        var update = $$$"""{"update_id":900000001,"message":{"message_id":1,"date":1795000000,"chat":{"id":{{{chat}}},"type":"private","first_name":"Sam"},"from":{"id":{{{chat}}},"is_bot":false,"first_name":"Sam"},"text":"/start"}}""";
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/telegram/webhook") { Content = new StringContent(update, Encoding.UTF8, "application/json") };
+        if (secret is not null)
+        {
+            request.Headers.Add("X-Telegram-Bot-Api-Secret-Token", secret);
+        }
+
+        using var response = await _host.Client.SendAsync(request);
+        await Task.Delay(500);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Empty(_telegram.MessagesTo(chat));
+    }
+
+    [Fact]
+    public async Task MalformedBody_WithTheRightSecret_Gets400()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/telegram/webhook") { Content = new StringContent("{not json", Encoding.UTF8, "application/json") };
+        request.Headers.Add("X-Telegram-Bot-Api-Secret-Token", Secret);
+
+        using var response = await _host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task TheSameUpdateDeliveredTwice_IsAnsweredOnce()
+    {
+        var chat = _telegram.NewChat("Sam", "en");
+        var update = $$$"""{"update_id":900000002,"message":{"message_id":1,"date":1795000000,"chat":{"id":{{{chat}}},"type":"private","first_name":"Sam"},"from":{"id":{{{chat}}},"is_bot":false,"first_name":"Sam","language_code":"en"},"text":"helplines"}}""";
+
+        for (var i = 0; i < 2; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "api/telegram/webhook") { Content = new StringContent(update, Encoding.UTF8, "application/json") };
+            request.Headers.Add("X-Telegram-Bot-Api-Secret-Token", Secret);
+            using var response = await _host.Client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.Single(_telegram.MessagesTo(chat), m => m.Text.Contains("116 111", StringComparison.Ordinal));
+    }
+}
