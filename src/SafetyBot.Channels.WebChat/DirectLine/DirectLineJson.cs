@@ -25,7 +25,13 @@ public static class DirectLineJson
     /// <summary>The id an activity gets in a stream: the conversation and its watermark (filled in on append).</summary>
     public static string PendingId(string conversationId) => conversationId + "|" + IActivityStreamStore.WatermarkMarker;
 
-    public static string Serialize(Activity activity) => JsonConvert.SerializeObject(activity, Settings);
+    public static string Serialize(Activity activity)
+    {
+        // One shared serializer: JsonConvert.SerializeObject would build a new one for every activity.
+        using var writer = new StringWriter(new System.Text.StringBuilder(1024), System.Globalization.CultureInfo.InvariantCulture);
+        Serializer.Serialize(writer, activity);
+        return writer.ToString();
+    }
 
     /// <summary>Parses a client's activity; null when the body is not a JSON object.</summary>
     public static Activity? ParseIncoming(string json)

@@ -19,12 +19,15 @@ public sealed class TranscriptOptions
 /// entry copied to another conversation fails to decrypt instead of appearing there.
 /// Layout: version (1) | nonce (12) | tag (16) | ciphertext.
 /// </summary>
-public sealed partial class TranscriptCipher
+public sealed partial class TranscriptCipher : IDisposable
 {
     private const byte Version = 1;
     private const int NonceSize = 12;
     private const int TagSize = 16;
     private readonly byte[] _key;
+
+    // AesGcm is not safe to share between threads; one per thread avoids a key schedule per entry.
+    private readonly ThreadLocal<AesGcm> _aes;
 
     public TranscriptCipher(IOptions<TranscriptOptions> options, ILogger<TranscriptCipher> logger)
     {
@@ -35,13 +38,26 @@ public sealed partial class TranscriptCipher
             _key = RandomNumberGenerator.GetBytes(32);
             IsEphemeral = true;
             LogEphemeralKey(logger);
-            return;
+        }
+        else
+        {
+            _key = ParseKey(configured);
         }
 
-        _key = ParseKey(configured);
+        _aes = new ThreadLocal<AesGcm>(() => new AesGcm(_key, TagSize), trackAllValues: true);
     }
 
     public bool IsEphemeral { get; }
+
+    public void Dispose()
+    {
+        foreach (var aes in _aes.Values)
+        {
+            aes.Dispose();
+        }
+
+        _aes.Dispose();
+    }
 
     public static byte[] ParseKey(string base64)
     {
@@ -72,8 +88,7 @@ public sealed partial class TranscriptCipher
         output[0] = Version;
         var nonce = output.AsSpan(1, NonceSize);
         RandomNumberGenerator.Fill(nonce);
-        using var aes = new AesGcm(_key, TagSize);
-        aes.Encrypt(nonce, plain, output.AsSpan(1 + NonceSize + TagSize), output.AsSpan(1 + NonceSize, TagSize),
+        _aes.Value!.Encrypt(nonce, plain, output.AsSpan(1 + NonceSize + TagSize), output.AsSpan(1 + NonceSize, TagSize),
             Encoding.UTF8.GetBytes(conversationKey));
         CryptographicOperations.ZeroMemory(plain);
         return output;
@@ -87,8 +102,7 @@ public sealed partial class TranscriptCipher
         }
 
         var plain = new byte[sealedEntry.Length - 1 - NonceSize - TagSize];
-        using var aes = new AesGcm(_key, TagSize);
-        aes.Decrypt(sealedEntry.Slice(1, NonceSize), sealedEntry[(1 + NonceSize + TagSize)..],
+        _aes.Value!.Decrypt(sealedEntry.Slice(1, NonceSize), sealedEntry[(1 + NonceSize + TagSize)..],
             sealedEntry.Slice(1 + NonceSize, TagSize), plain, Encoding.UTF8.GetBytes(conversationKey));
         return JsonSerializer.Deserialize(plain, TranscriptJson.Default.TranscriptEntry)
             ?? throw new CryptographicException("Empty transcript entry.");
