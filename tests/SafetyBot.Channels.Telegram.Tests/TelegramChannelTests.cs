@@ -129,6 +129,21 @@ public sealed class TelegramChannelTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A429Storm_IsRiddenOut_HonouringRetryAfter_AndThePersonIsAnswered()
+    {
+        await using var host = await StartHostAsync();
+        var chat = _telegram.NewChat("Sam", "en");
+        _telegram.FailNext("sendMessage", 2, 429, retryAfterSeconds: 1);
+
+        _telegram.PostText(chat, "helplines");
+        var started = DateTime.UtcNow;
+        await _telegram.WaitForMessageAsync(chat, m => m.Text.Contains("116 111", StringComparison.Ordinal), Wait);
+
+        Assert.True(DateTime.UtcNow - started >= TimeSpan.FromSeconds(1.8), "retry_after was not honoured");
+        Assert.Equal(2, _telegram.CallsTo("sendMessage").Count(c => c.StatusCode == 429));
+    }
+
+    [Fact]
     public async Task CommandMenus_ArePublishedInEveryLanguage()
     {
         await using var host = await StartHostAsync();
