@@ -46,6 +46,7 @@ public sealed class TelegramChannelTests : IAsyncLifetime
         var reply = await _telegram.WaitForMessageAsync(chat, m => m.Text.Contains("527", StringComparison.Ordinal), Wait);
 
         Assert.Contains("112", welcome.Text, StringComparison.Ordinal);
+        Assert.Contains("48 годин", welcome.Text, StringComparison.Ordinal);
         Assert.Contains(menu.Buttons, b => b.Text == "Вийти зараз");
         Assert.All(menu.Buttons, b => Assert.True(System.Text.Encoding.UTF8.GetByteCount(b.CallbackData!) <= 64));
         Assert.Contains(reply.Buttons, b => b.Text == "Поговорити з людиною");

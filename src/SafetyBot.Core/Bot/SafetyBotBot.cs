@@ -106,6 +106,12 @@ public sealed class SafetyBotBot(ConversationState conversationState, BotContent
         data.Welcomed = true;
         var language = TurnKeys.LanguageOf(turnContext);
         var welcome = Text(language, "welcome.greeting") + "\n\n" + Text(language, "welcome.safety", ("emergency", Emergency(turnContext)));
+        if (turnContext.Activity.ChannelId == "telegram")
+        {
+            // Said up front: quick exit cannot reach Telegram messages older than 48 hours.
+            welcome += "\n\n" + Text(language, "telegram.exit_note");
+        }
+
         await turnContext.SendActivityAsync(MessageFactory.Text(welcome), cancellationToken).ConfigureAwait(false);
         await SendAsync(turnContext, language, Text(language, content.Menu.PromptKey), cancellationToken).ConfigureAwait(false);
     }
