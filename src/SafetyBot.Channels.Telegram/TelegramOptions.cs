@@ -30,6 +30,10 @@ public sealed class TelegramOptions
     [Range(0, 50, ErrorMessage = "Telegram:PollingTimeoutSeconds must be between 0 and 50.")]
     public int PollingTimeoutSeconds { get; set; } = 25;
 
+    /// <summary>How many chats of one getUpdates batch are handled at the same time.</summary>
+    [Range(1, 1000, ErrorMessage = "Telegram:MaxConcurrentChats must be between 1 and 1000.")]
+    public int MaxConcurrentChats { get; set; } = 32;
+
     /// <summary>Keep to Telegram's limits (about one message a second per chat, 30 a second overall).</summary>
     public bool PaceMessages { get; set; } = true;
 

@@ -12,7 +12,8 @@ namespace SafetyBot.Channels.Telegram;
 /// <summary>
 /// Long polling. An update is confirmed to Telegram (the offset moves past it) only after its turn has
 /// finished and its replies were sent, so a crash or restart never loses one; each update id is recorded
-/// as handled in storage (Redis when configured), so a restart or a second host never answers it twice.
+/// as handled in storage (Redis when configured), so a restart never answers it twice. The chats of a batch
+/// are handled concurrently, each chat's updates in order.
 /// </summary>
 public sealed partial class TelegramPollingService(
     ITelegramBotClient client,
@@ -50,19 +51,33 @@ public sealed partial class TelegramPollingService(
                 continue;
             }
 
-            foreach (var update in updates)
+            if (updates.Length == 0)
             {
-                if (stoppingToken.IsCancellationRequested)
-                {
-                    // Not started, not confirmed: Telegram hands it to the next poll, here or on another host.
-                    return;
-                }
-
-                // A started update is finished even when the host is stopping (graceful shutdown waits for it),
-                // so its replies and its "handled" mark go together. Updates run one at a time, in order.
-                await HandleOnceAsync(update, CancellationToken.None).ConfigureAwait(false);
-                offset = update.Id + 1;
+                continue;
             }
+
+            // Chats are independent and run side by side; one chat's updates stay in order. A started update is
+            // finished even when the host is stopping (graceful shutdown waits), so its replies and its
+            // "handled" mark go together; updates not started are left for the next poll, here or elsewhere.
+            var chats = updates.GroupBy(ChatOf).Select(g => g.ToArray()).ToArray();
+            try
+            {
+                await Parallel.ForEachAsync(chats,
+                    new ParallelOptions { MaxDegreeOfParallelism = options.Value.MaxConcurrentChats, CancellationToken = stoppingToken },
+                    async (chat, _) =>
+                    {
+                        foreach (var update in chat)
+                        {
+                            await HandleOnceAsync(update, CancellationToken.None).ConfigureAwait(false);
+                        }
+                    }).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            offset = updates[^1].Id + 1;
         }
     }
 
@@ -80,6 +95,9 @@ public sealed partial class TelegramPollingService(
         await adapter.ProcessUpdateAsync(update, cancellationToken).ConfigureAwait(false);
         await storage.WriteAsync(new Dictionary<string, object> { [key] = new Dictionary<string, object> { ["done"] = true } }, cancellationToken).ConfigureAwait(false);
     }
+
+    private static long ChatOf(Update update) =>
+        update.Message?.Chat.Id ?? update.CallbackQuery?.Message?.Chat.Id ?? update.CallbackQuery?.From.Id ?? 0;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "getUpdates failed; retrying in {DelaySeconds} s")]
     private static partial void LogPollFailed(ILogger logger, Exception exception, double delaySeconds);
