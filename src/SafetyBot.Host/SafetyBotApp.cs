@@ -72,6 +72,11 @@ public static class SafetyBotApp
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {
+            if (!useRedis)
+            {
+                Console.WriteLine("Storage is in process: for development or a single host. Conversations are lost when it stops; set Redis__Configuration for production.");
+            }
+
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
             foreach (var address in addresses)
             {

@@ -83,6 +83,27 @@ public sealed class TelegramChannelTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StartDeepLink_WithAPartner_IsRemembered()
+    {
+        await using var host = await StartHostAsync();
+        var chat = _telegram.NewChat("Alex", "en");
+
+        _telegram.PostCommand(chat, "/start p_examplehelp");
+        await _telegram.WaitForMessageAsync(chat, m => m.Buttons.Any(), Wait);
+
+        var storage = host.Services.GetRequiredService<Microsoft.Bot.Builder.IStorage>();
+        IDictionary<string, object> stored;
+        var deadline = DateTime.UtcNow + Wait;
+        while ((stored = await storage.ReadAsync([$"telegram/conversations/{chat}"])).Count == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        var state = (IDictionary<string, object>)stored.Values.Single();
+        Assert.Equal("examplehelp", ((SafetyBot.Core.Bot.ConversationData)state[nameof(SafetyBot.Core.Bot.ConversationData)]).Partner);
+    }
+
+    [Fact]
     public async Task PicturesFilesPlacesAndContacts_AreRefusedKindly_AndNeverFetched()
     {
         await using var host = await StartHostAsync();

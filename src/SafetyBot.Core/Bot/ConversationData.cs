@@ -13,4 +13,7 @@ public sealed class ConversationData
     public bool Welcomed { get; set; }
 
     public int Turns { get; set; }
+
+    /// <summary>The platform that sent the person here (e.g. a Telegram deep link "p_&lt;partner&gt;"), for routing and reports.</summary>
+    public string? Partner { get; set; }
 }

@@ -31,12 +31,22 @@ public sealed class SafetyBotBot(ConversationState conversationState, BotContent
         var data = await _data.GetAsync(turnContext, () => new ConversationData(), cancellationToken).ConfigureAwait(false);
         data.Turns++;
 
-        // A channel can carry the person's explicit language choice (e.g. a Telegram deep link "/start uk").
-        if (turnContext.Activity.ChannelData is JObject channelData && content.Catalog.Match(channelData.Value<string>("chooseLanguage")) is { } chosen)
+        // A channel can carry the person's explicit language choice (e.g. a Telegram deep link "/start uk")
+        // and the platform that sent them ("/start p_<partner>").
+        if (turnContext.Activity.ChannelData is JObject channelData)
         {
-            data.Language = chosen;
-            data.LanguageChosen = true;
-            turnContext.TurnState[TurnKeys.Language] = chosen;
+            if (content.Catalog.Match(channelData.Value<string>("chooseLanguage")) is { } chosen)
+            {
+                data.Language = chosen;
+                data.LanguageChosen = true;
+                turnContext.TurnState[TurnKeys.Language] = chosen;
+            }
+
+            if (channelData.Value<string>("partner") is { Length: > 0 and <= 40 } partner
+                && partner.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+            {
+                data.Partner = partner;
+            }
         }
 
         var language = TurnKeys.LanguageOf(turnContext);

@@ -1,0 +1,399 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using SafetyBot.Telegram.Emulator;
+
+namespace SafetyBot.Bench.Telegram;
+
+internal static class Program
+{
+    private const string Usage = "usage: dotnet run -c Release --project bench/SafetyBot.Bench.Telegram -- [--updates 20000] [--chats 2000] [--host-dll PATH] [--stall-timeout 30] [--host-env NAME=VALUE]...";
+
+    public static async Task<int> Main(string[] args)
+    {
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            ChildProcess.KillAll();
+            cancel.Cancel();
+        };
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => ChildProcess.KillAll();
+
+        try
+        {
+            var options = Options.Parse(args);
+            if (options is null)
+            {
+                Console.WriteLine(Usage);
+                return 0;
+            }
+
+            return await RunAsync(options, cancel.Token);
+        }
+        catch (BenchException ex)
+        {
+            await Console.Error.WriteLineAsync($"bench: {ex.Message}");
+            return 2;
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("bench: cancelled.");
+            return 130;
+        }
+        finally
+        {
+            ChildProcess.KillAll();
+        }
+    }
+
+    private static async Task<int> RunAsync(Options options, CancellationToken cancellationToken)
+    {
+        var perChat = options.Updates / options.Chats;
+        var updates = perChat * options.Chats;
+        Console.WriteLine($"SafetyBot.Bench.Telegram  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture}), .NET {Environment.Version}");
+        Console.WriteLine($"load: {updates} updates = {options.Chats} chats x {perChat} \"helplines\", posted round-robin as one burst; getUpdates limit 100, timeout 1 s; emulator limits off, RecordCalls=false");
+        Console.WriteLine();
+
+        var workspace = Directory.CreateTempSubdirectory("safetybot-bench-telegram-").FullName;
+        try
+        {
+            var hostDll = options.HostDll ?? await PublishHostAsync(workspace, cancellationToken);
+
+            Console.WriteLine("[1/2] baseline: bare Telegram.Bot loop, in-process");
+            var baseline = await RunBaselineAsync(options.Chats, perChat, options.StallTimeout, cancellationToken);
+            Print(baseline);
+
+            Console.WriteLine();
+            Console.WriteLine("[2/2] SafetyBot host (child process) + redis-server");
+            var (safetyBot, peakRssKb, hostCpu) = await RunSafetyBotAsync(hostDll, workspace, options, perChat, cancellationToken);
+            Print(safetyBot);
+            Console.WriteLine($"  host peak RSS (VmHWM): {peakRssKb / 1024.0:F0} MB; host CPU during the measured phase: {hostCpu:F1} s over {safetyBot.Seconds:F1} s wall ({hostCpu / Math.Max(safetyBot.Seconds, 1e-9):F2} cores)");
+
+            Console.WriteLine();
+            Console.WriteLine("| mode | updates/s | p50 ms | p99 ms | errors |");
+            Console.WriteLine("|---|---:|---:|---:|---:|");
+            Row(baseline);
+            Row(safetyBot);
+            var ratio = baseline.UpdatesPerSecond > 0 ? safetyBot.UpdatesPerSecond / baseline.UpdatesPerSecond : 0;
+            Console.WriteLine();
+            Console.WriteLine($"SafetyBot / baseline: {ratio:P0}");
+            Console.WriteLine($"target >= 50% of the bare loop: {(ratio >= 0.5 ? "MET" : "MISSED")} ({ratio:P0})");
+            Console.WriteLine($"target >= 1,500 updates/s:      {(safetyBot.UpdatesPerSecond >= 1500 ? "MET" : "MISSED")} ({safetyBot.UpdatesPerSecond:F0}/s)");
+            return 0;
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(workspace, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left in /tmp.
+            }
+        }
+    }
+
+    private static async Task<PhaseResult> RunBaselineAsync(int chatCount, int perChat, TimeSpan stallTimeout, CancellationToken cancellationToken)
+    {
+        await using var emulator = await TelegramBotApiEmulator.StartAsync("100001:bench-baseline", new TelegramBotApiEmulatorOptions { RecordCalls = false }, cancellationToken);
+        var chats = NewChats(emulator, chatCount);
+        await using var loop = new BareLoop(emulator.Token, emulator.BaseUrl);
+
+        // Warm-up (JIT, connections): one /start per chat, answered "ok"; not counted.
+        await Measurement.WarmUpAsync(emulator, chats, "/start", 1, TimeSpan.FromSeconds(60), cancellationToken);
+        var result = await Measurement.RunAsync("bare Telegram.Bot loop", emulator, chats, perChat, "helplines", 1,
+            reply => reply.Text == "ok", stallTimeout, cancellationToken);
+        if (loop.SendFailures > 0 || emulator.UnexpectedErrors.Count > 0)
+        {
+            Console.WriteLine($"  sendMessage failures: {loop.SendFailures}; emulator errors: {emulator.UnexpectedErrors.Count}");
+        }
+
+        return result;
+    }
+
+    private static async Task<(PhaseResult Result, long PeakRssKb, double HostCpuSeconds)> RunSafetyBotAsync(
+        string hostDll, string workspace, Options options, int perChat, CancellationToken cancellationToken)
+    {
+        await using var emulator = await TelegramBotApiEmulator.StartAsync("100002:bench-safetybot", new TelegramBotApiEmulatorOptions { RecordCalls = false }, cancellationToken);
+        await using var redis = await StartRedisAsync(workspace, cancellationToken);
+        var port = Ports.Free();
+        var url = "http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture);
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["Telegram__BotToken"] = emulator.Token,
+            ["Telegram__ApiBaseUrl"] = emulator.BaseUrl,
+            ["Telegram__PollingTimeoutSeconds"] = "1",
+            ["Telegram__PaceMessages"] = "false",
+            ["Redis__Configuration"] = redis.Configuration,
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["DirectLine__Secret"] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
+            ["Transcripts__EncryptionKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        };
+        foreach (var (name, value) in options.HostEnvironment)
+        {
+            environment[name] = value;
+            Console.WriteLine($"  host env: {name}={value}");
+        }
+
+        var chatCount = options.Chats;
+        var stallTimeout = options.StallTimeout;
+        await using var host = ChildProcess.Start("SafetyBot host", DotNet.Muxer, [hostDll, "--urls", url], environment, Path.GetDirectoryName(hostDll));
+        await WaitForHostAsync(host, emulator, url, cancellationToken);
+
+        var chats = NewChats(emulator, chatCount);
+        Console.WriteLine($"  host pid {host.Id} on {url}, redis on {redis.Configuration}; warm-up: /start in {chatCount} chats");
+        var warm = Stopwatch.StartNew();
+        await Measurement.WarmUpAsync(emulator, chats, "/start", 2, TimeSpan.FromSeconds(120), cancellationToken);
+        Console.WriteLine($"  all {chatCount * 2} welcome messages arrived in {warm.Elapsed.TotalSeconds:F1} s");
+
+        var cpuBefore = ProcStats.CpuSeconds(host.Id);
+        var result = await Measurement.RunAsync("SafetyBot (Redis)", emulator, chats, perChat, "helplines", 2,
+            reply => reply.Text.Contains("116 111", StringComparison.Ordinal), stallTimeout, cancellationToken);
+        var cpu = ProcStats.CpuSeconds(host.Id) - cpuBefore;
+        var peak = ProcStats.PeakRssKb(host.Id);
+        if (host.HasExited)
+        {
+            Console.WriteLine($"  the host exited (code {host.ExitCode}):\n{host.Tail()}");
+        }
+        else
+        {
+            var problems = host.Tail().Split('\n')
+                .Where(line => line.StartsWith("warn:", StringComparison.Ordinal) || line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal))
+                .ToArray();
+            if (problems.Length > 0)
+            {
+                Console.WriteLine($"  host logged {problems.Length} warnings/errors among its last lines:\n    " + string.Join("\n    ", problems));
+            }
+        }
+
+        if (emulator.UnexpectedErrors.Count > 0)
+        {
+            Console.WriteLine($"  emulator errors: {emulator.UnexpectedErrors.Count}");
+        }
+
+        return (result, peak, cpu);
+    }
+
+    private static long[] NewChats(TelegramBotApiEmulator emulator, int count)
+    {
+        var chats = new long[count];
+        for (var i = 0; i < count; i++)
+        {
+            chats[i] = emulator.NewChat("User" + i.ToString(CultureInfo.InvariantCulture), "en");
+        }
+
+        return chats;
+    }
+
+    private static async Task WaitForHostAsync(ChildProcess host, TelegramBotApiEmulator emulator, string url, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (host.HasExited)
+            {
+                throw new BenchException($"the SafetyBot host exited at start (code {host.ExitCode}):\n{host.Tail()}");
+            }
+
+            var healthy = false;
+            try
+            {
+                using var response = await http.GetAsync(new Uri(url + "/healthz"), cancellationToken);
+                healthy = response.StatusCode == HttpStatusCode.OK;
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Slow start.
+            }
+
+            if (healthy && emulator.IsPolling)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new BenchException($"the SafetyBot host was not healthy and polling within 60 s (healthy: {healthy}):\n{host.Tail()}");
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+
+    private static async Task<string> PublishHostAsync(string workspace, CancellationToken cancellationToken)
+    {
+        var root = FindRepositoryRoot() ?? throw new BenchException("Run from the repository (SafetyBot.sln not found), or pass --host-dll.");
+        var output = Path.Combine(workspace, "host");
+        Console.WriteLine("publishing src/SafetyBot.Host (Release) …");
+        var watch = Stopwatch.StartNew();
+        await using var publish = ChildProcess.Start("dotnet publish", DotNet.Muxer,
+        [
+            "publish", Path.Combine(root, "src", "SafetyBot.Host"), "-c", "Release", "-o", output,
+            "--artifacts-path", Path.Combine(workspace, "artifacts"), "--disable-build-servers", "-nologo",
+        ], workingDirectory: root);
+        await publish.WaitForExitAsync(cancellationToken);
+        var dll = Path.Combine(output, "SafetyBot.Host.dll");
+        if (publish.ExitCode != 0 || !File.Exists(dll))
+        {
+            throw new BenchException($"dotnet publish of src/SafetyBot.Host failed (exit code {publish.ExitCode}):\n{publish.Tail()}");
+        }
+
+        Console.WriteLine($"published in {watch.Elapsed.TotalSeconds:F0} s");
+        Console.WriteLine();
+        return dll;
+    }
+
+    private static string? FindRepositoryRoot()
+    {
+        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "SafetyBot.sln")))
+                {
+                    return dir.FullName;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static async Task<Redis> StartRedisAsync(string workspace, CancellationToken cancellationToken)
+    {
+        const string executable = "/usr/bin/redis-server";
+        if (!File.Exists(executable))
+        {
+            throw new BenchException($"redis-server is not installed at {executable} (apt-get install -y redis-server).");
+        }
+
+        var port = Ports.Free();
+        var directory = Directory.CreateDirectory(Path.Combine(workspace, "redis")).FullName;
+        var process = ChildProcess.Start("redis-server", executable,
+        [
+            "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", directory,
+            "--save", string.Empty, "--appendonly", "no", "--daemonize", "no",
+        ], workingDirectory: directory);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (process.HasExited)
+            {
+                throw new BenchException($"redis-server exited at start (code {process.ExitCode}):\n{process.Tail()}");
+            }
+
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
+                var stream = client.GetStream();
+                await stream.WriteAsync("PING\r\n"u8.ToArray(), cancellationToken);
+                var buffer = new byte[16];
+                var read = await stream.ReadAsync(buffer, cancellationToken);
+                if (read >= 5 && buffer.AsSpan(0, 5).SequenceEqual("+PONG"u8))
+                {
+                    return new Redis(port, process);
+                }
+            }
+            catch (Exception ex) when (ex is SocketException or IOException)
+            {
+                // Not listening yet.
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                await process.DisposeAsync();
+                throw new BenchException($"redis-server did not answer PING within 15 s:\n{process.Tail()}");
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
+    private static void Print(PhaseResult r) =>
+        Console.WriteLine($"  {r.Replies}/{r.Updates} replies in {r.Seconds:F2} s = {r.UpdatesPerSecond:F0} updates/s; latency p50 {r.Percentile(50):F0} ms, p99 {r.Percentile(99):F0} ms, max {r.Percentile(100):F0} ms; errors: {r.WrongReplies} wrong, {r.MissingReplies} missing, {r.ExtraReplies} extra");
+
+    private static void Row(PhaseResult r) =>
+        Console.WriteLine($"| {r.Mode} | {r.UpdatesPerSecond:F0} | {r.Percentile(50):F0} | {r.Percentile(99):F0} | {r.Errors} |");
+
+    private sealed record Redis(int Port, ChildProcess Process) : IAsyncDisposable
+    {
+        public string Configuration => "127.0.0.1:" + Port.ToString(CultureInfo.InvariantCulture);
+
+        public ValueTask DisposeAsync() => Process.DisposeAsync();
+    }
+}
+
+internal sealed record Options(int Updates, int Chats, string? HostDll, TimeSpan StallTimeout, IReadOnlyList<KeyValuePair<string, string>> HostEnvironment)
+{
+    public static Options? Parse(string[] args)
+    {
+        int updates = 20_000, chats = 2_000, stall = 30;
+        string? hostDll = null;
+        var hostEnvironment = new List<KeyValuePair<string, string>>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new BenchException($"{args[i]} needs a value.");
+            switch (args[i])
+            {
+                case "--updates":
+                    updates = Positive(Value(), "--updates");
+                    break;
+                case "--chats":
+                    chats = Positive(Value(), "--chats");
+                    break;
+                case "--stall-timeout":
+                    stall = Positive(Value(), "--stall-timeout");
+                    break;
+                case "--host-dll":
+                    hostDll = Path.GetFullPath(Value());
+                    if (!File.Exists(hostDll))
+                    {
+                        throw new BenchException($"--host-dll: {hostDll} does not exist.");
+                    }
+
+                    break;
+                case "--host-env":
+                    var pair = Value();
+                    var equals = pair.IndexOf('=', StringComparison.Ordinal);
+                    if (equals < 1)
+                    {
+                        throw new BenchException($"--host-env takes NAME=VALUE, not '{pair}'.");
+                    }
+
+                    hostEnvironment.Add(new(pair[..equals], pair[(equals + 1)..]));
+                    break;
+                case "-h" or "--help":
+                    return null;
+                default:
+                    throw new BenchException($"unknown option '{args[i]}'.");
+            }
+        }
+
+        if (updates < chats)
+        {
+            throw new BenchException("--updates must be at least --chats (each chat posts updates/chats texts).");
+        }
+
+        return new Options(updates, chats, hostDll, TimeSpan.FromSeconds(stall), hostEnvironment);
+    }
+
+    private static int Positive(string value, string name) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n
+            : throw new BenchException($"{name} takes a positive whole number, not '{value}'.");
+}
