@@ -41,9 +41,13 @@ internal static class Driver
                     $"The Redis run needs Debian's redis-server at {RedisServer.Executable}, and it is not installed. Install it with `apt-get update && apt-get install -y redis-server`, or leave Redis out with --modes echo,inproc.");
             }
 
-            var hostDll = options.HostDll ?? await PublishHostAsync(workspace, stop.Token);
+            var needsHost = options.Modes.Any(m => m != TargetKind.Echo);
+            var hostDll = options.HostDll ?? (needsHost ? await PublishHostAsync(workspace, stop.Token) : string.Empty);
             var context = new BenchContext(options, hostDll, workspace);
-            Console.WriteLine($"SafetyBot host: {hostDll}");
+            if (needsHost)
+            {
+                Console.WriteLine($"SafetyBot host: {hostDll}");
+            }
 
             var turns = new List<TurnResult>();
             foreach (var kind in options.Conversations > 0 ? options.Modes : [])
