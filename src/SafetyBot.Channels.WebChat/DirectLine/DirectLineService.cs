@@ -27,6 +27,7 @@ public sealed partial class DirectLineService(
     ILogger<DirectLineService> logger)
 {
     private const int MaxActivitiesPerRead = 500;
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     public DirectLineTokens Tokens => tokens;
 
@@ -524,31 +525,46 @@ public sealed partial class DirectLineService(
             return (string.Empty, true);
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        while (true)
-        {
-            var read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                break;
-            }
-
-            if (buffer.Length + read > limit)
-            {
-                return (string.Empty, true);
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
+        // A pooled buffer grown as needed: most activities are a few hundred bytes.
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(4096);
         try
         {
-            return (new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(buffer.GetBuffer(), 0, (int)buffer.Length), false);
+            var length = 0;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    var larger = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, limit + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                length += read;
+                if (length > limit)
+                {
+                    return (string.Empty, true);
+                }
+            }
+
+            try
+            {
+                return (StrictUtf8.GetString(buffer, 0, length), false);
+            }
+            catch (DecoderFallbackException)
+            {
+                return ("\u0000not utf-8", false);
+            }
         }
-        catch (DecoderFallbackException)
+        finally
         {
-            return ("\u0000not utf-8", false);
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

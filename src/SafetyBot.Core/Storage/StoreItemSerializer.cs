@@ -21,9 +21,21 @@ public static class StoreItemSerializer
         DateParseHandling = DateParseHandling.DateTimeOffset,
     };
 
-    public static string Serialize(object value) => JsonConvert.SerializeObject(value, Settings);
+    // One serializer for every call: JsonConvert with settings would build a new one each time.
+    private static readonly JsonSerializer Serializer = JsonSerializer.Create(Settings);
 
-    public static object? Deserialize(string json) => JsonConvert.DeserializeObject(json, Settings);
+    public static string Serialize(object value)
+    {
+        using var writer = new StringWriter(new System.Text.StringBuilder(512), System.Globalization.CultureInfo.InvariantCulture);
+        Serializer.Serialize(writer, value, typeof(object));
+        return writer.ToString();
+    }
+
+    public static object? Deserialize(string json)
+    {
+        using var reader = new JsonTextReader(new StringReader(json)) { MaxDepth = 64, DateParseHandling = DateParseHandling.DateTimeOffset };
+        return Serializer.Deserialize(reader);
+    }
 
     private sealed class AllowListBinder : ISerializationBinder
     {
