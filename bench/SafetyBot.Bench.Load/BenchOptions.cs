@@ -64,25 +64,14 @@ internal sealed record BenchOptions(
                     rate = Number(name, Value(), 0, 1_000_000);
                     break;
                 case "--host-dll":
-                    hostDll = Path.GetFullPath(Value());
-                    if (!File.Exists(hostDll))
-                    {
-                        throw new BenchException($"--host-dll: {hostDll} does not exist.");
-                    }
-
+                    hostDll = HostOptions.HostDll(Value());
                     break;
                 case "--modes":
                     modes = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParseMode)];
                     break;
                 case "--host-env":
-                    var pair = Value();
-                    var equals = pair.IndexOf('=', StringComparison.Ordinal);
-                    if (equals <= 0)
-                    {
-                        throw new BenchException("--host-env takes NAME=VALUE.");
-                    }
-
-                    hostEnvironment[pair[..equals]] = pair[(equals + 1)..];
+                    var (variable, value) = HostOptions.HostEnvironment(Value());
+                    hostEnvironment[variable] = value;
                     break;
                 default:
                     throw new BenchException($"Unknown option '{name}'.\n\n{Usage}");

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using SafetyBot.Telegram.Emulator;
@@ -62,7 +61,12 @@ internal static class Program
         var workspace = Directory.CreateTempSubdirectory("safetybot-bench-telegram-").FullName;
         try
         {
-            var hostDll = options.HostDll ?? await PublishHostAsync(workspace, cancellationToken);
+            var hostDll = options.HostDll;
+            if (hostDll is null)
+            {
+                hostDll = await HostPublisher.PublishAsync(workspace, cancellationToken);
+                Console.WriteLine();
+            }
 
             Console.WriteLine("[1/2] baseline: bare Telegram.Bot loop, in-process");
             var baseline = await RunBaselineAsync(options.Chats, perChat, options.StallTimeout, cancellationToken);
@@ -121,7 +125,7 @@ internal static class Program
         string hostDll, string workspace, Options options, int perChat, CancellationToken cancellationToken)
     {
         await using var emulator = await TelegramBotApiEmulator.StartAsync("100002:bench-safetybot", new TelegramBotApiEmulatorOptions { RecordCalls = false }, cancellationToken);
-        await using var redis = await StartRedisAsync(workspace, cancellationToken);
+        await using var redis = await RedisServer.StartAsync(workspace, cancellationToken);
         var port = Ports.Free();
         var url = "http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture);
         var environment = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -153,11 +157,11 @@ internal static class Program
         await Measurement.WarmUpAsync(emulator, chats, "/start", 2, TimeSpan.FromSeconds(120), cancellationToken);
         Console.WriteLine($"  all {chatCount * 2} welcome messages arrived in {warm.Elapsed.TotalSeconds:F1} s");
 
-        var cpuBefore = ProcStats.CpuSeconds(host.Id);
+        var cpuBefore = ProcStats.CpuTime(host.Id);
         var result = await Measurement.RunAsync("SafetyBot (Redis)", emulator, chats, perChat, "helplines", 2,
             reply => reply.Text.Contains("116 111", StringComparison.Ordinal), stallTimeout, cancellationToken);
-        var cpu = ProcStats.CpuSeconds(host.Id) - cpuBefore;
-        var peak = ProcStats.PeakRssKb(host.Id);
+        var cpu = (ProcStats.CpuTime(host.Id) - cpuBefore).TotalSeconds;
+        var peak = ProcStats.Memory(host.Id)?.PeakRssKb ?? -1;
         if (host.HasExited)
         {
             Console.WriteLine($"  the host exited (code {host.ExitCode}):\n{host.Tail()}");
@@ -233,109 +237,11 @@ internal static class Program
         }
     }
 
-    private static async Task<string> PublishHostAsync(string workspace, CancellationToken cancellationToken)
-    {
-        var root = FindRepositoryRoot() ?? throw new BenchException("Run from the repository (SafetyBot.sln not found), or pass --host-dll.");
-        var output = Path.Combine(workspace, "host");
-        Console.WriteLine("publishing src/SafetyBot.Host (Release) …");
-        var watch = Stopwatch.StartNew();
-        await using var publish = ChildProcess.Start("dotnet publish", DotNet.Muxer,
-        [
-            "publish", Path.Combine(root, "src", "SafetyBot.Host"), "-c", "Release", "-o", output,
-            "--artifacts-path", Path.Combine(workspace, "artifacts"), "--disable-build-servers", "-nologo",
-        ], workingDirectory: root);
-        await publish.WaitForExitAsync(cancellationToken);
-        var dll = Path.Combine(output, "SafetyBot.Host.dll");
-        if (publish.ExitCode != 0 || !File.Exists(dll))
-        {
-            throw new BenchException($"dotnet publish of src/SafetyBot.Host failed (exit code {publish.ExitCode}):\n{publish.Tail()}");
-        }
-
-        Console.WriteLine($"published in {watch.Elapsed.TotalSeconds:F0} s");
-        Console.WriteLine();
-        return dll;
-    }
-
-    private static string? FindRepositoryRoot()
-    {
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "SafetyBot.sln")))
-                {
-                    return dir.FullName;
-                }
-            }
-        }
-
-        return null;
-    }
-
-    private static async Task<Redis> StartRedisAsync(string workspace, CancellationToken cancellationToken)
-    {
-        const string executable = "/usr/bin/redis-server";
-        if (!File.Exists(executable))
-        {
-            throw new BenchException($"redis-server is not installed at {executable} (apt-get install -y redis-server).");
-        }
-
-        var port = Ports.Free();
-        var directory = Directory.CreateDirectory(Path.Combine(workspace, "redis")).FullName;
-        var process = ChildProcess.Start("redis-server", executable,
-        [
-            "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", directory,
-            "--save", string.Empty, "--appendonly", "no", "--daemonize", "no",
-        ], workingDirectory: directory);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (true)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (process.HasExited)
-            {
-                throw new BenchException($"redis-server exited at start (code {process.ExitCode}):\n{process.Tail()}");
-            }
-
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
-                var stream = client.GetStream();
-                await stream.WriteAsync("PING\r\n"u8.ToArray(), cancellationToken);
-                var buffer = new byte[16];
-                var read = await stream.ReadAsync(buffer, cancellationToken);
-                if (read >= 5 && buffer.AsSpan(0, 5).SequenceEqual("+PONG"u8))
-                {
-                    return new Redis(port, process);
-                }
-            }
-            catch (Exception ex) when (ex is SocketException or IOException)
-            {
-                // Not listening yet.
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                await process.DisposeAsync();
-                throw new BenchException($"redis-server did not answer PING within 15 s:\n{process.Tail()}");
-            }
-
-            await Task.Delay(50, cancellationToken);
-        }
-    }
-
     private static void Print(PhaseResult r) =>
         Console.WriteLine($"  {r.Replies}/{r.Updates} replies in {r.Seconds:F2} s = {r.UpdatesPerSecond:F0} updates/s; latency p50 {r.Percentile(50):F0} ms, p99 {r.Percentile(99):F0} ms, max {r.Percentile(100):F0} ms; errors: {r.WrongReplies} wrong, {r.MissingReplies} missing, {r.ExtraReplies} extra");
 
     private static void Row(PhaseResult r) =>
         Console.WriteLine($"| {r.Mode} | {r.UpdatesPerSecond:F0} | {r.Percentile(50):F0} | {r.Percentile(99):F0} | {r.Errors} |");
-
-    private sealed record Redis(int Port, ChildProcess Process) : IAsyncDisposable
-    {
-        public string Configuration => "127.0.0.1:" + Port.ToString(CultureInfo.InvariantCulture);
-
-        public ValueTask DisposeAsync() => Process.DisposeAsync();
-    }
 }
 
 internal sealed record Options(int Updates, int Chats, string? HostDll, TimeSpan StallTimeout, IReadOnlyList<KeyValuePair<string, string>> HostEnvironment)
@@ -360,22 +266,10 @@ internal sealed record Options(int Updates, int Chats, string? HostDll, TimeSpan
                     stall = Positive(Value(), "--stall-timeout");
                     break;
                 case "--host-dll":
-                    hostDll = Path.GetFullPath(Value());
-                    if (!File.Exists(hostDll))
-                    {
-                        throw new BenchException($"--host-dll: {hostDll} does not exist.");
-                    }
-
+                    hostDll = HostOptions.HostDll(Value());
                     break;
                 case "--host-env":
-                    var pair = Value();
-                    var equals = pair.IndexOf('=', StringComparison.Ordinal);
-                    if (equals < 1)
-                    {
-                        throw new BenchException($"--host-env takes NAME=VALUE, not '{pair}'.");
-                    }
-
-                    hostEnvironment.Add(new(pair[..equals], pair[(equals + 1)..]));
+                    hostEnvironment.Add(HostOptions.HostEnvironment(Value()));
                     break;
                 case "-h" or "--help":
                     return null;

@@ -28,7 +28,7 @@ public sealed partial class TelegramMessageTracker(
     {
         ArgumentNullException.ThrowIfNull(turnContext);
         var chatId = long.Parse(turnContext.Activity.Conversation.Id, CultureInfo.InvariantCulture);
-        var log = await TryGetLogAsync(turnContext, cancellationToken, evenIfErased: true).ConfigureAwait(false);
+        var log = await TryGetLogAsync(turnContext, cancellationToken).ConfigureAwait(false);
         if (log is null)
         {
             return;
@@ -53,9 +53,9 @@ public sealed partial class TelegramMessageTracker(
         log.Messages.Clear();
     }
 
-    public async Task<TelegramMessageLog?> TryGetLogAsync(ITurnContext turnContext, CancellationToken cancellationToken, bool evenIfErased = false)
+    public async Task<TelegramMessageLog?> TryGetLogAsync(ITurnContext turnContext, CancellationToken cancellationToken)
     {
-        if (TurnKeys.IsErased(turnContext) && !evenIfErased)
+        if (TurnKeys.IsErased(turnContext))
         {
             return null;
         }

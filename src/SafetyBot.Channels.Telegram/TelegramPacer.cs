@@ -7,6 +7,7 @@ namespace SafetyBot.Channels.Telegram;
 /// <summary>Keeps outgoing calls within Telegram's limits: about one a second per chat, and a global rate.</summary>
 public sealed class TelegramPacer : IDisposable
 {
+    private const int MaxIdleChats = 10_000;
     private readonly ConcurrentDictionary<long, ChatSlot> _chats = new();
     private readonly TokenBucketRateLimiter? _global;
     private readonly TimeProvider _clock;
@@ -39,6 +40,11 @@ public sealed class TelegramPacer : IDisposable
             return;
         }
 
+        if (_chats.Count > MaxIdleChats)
+        {
+            Forget(_clock.GetUtcNow());
+        }
+
         var slot = _chats.GetOrAdd(chatId, _ => new ChatSlot());
         TimeSpan wait;
         lock (slot)
@@ -58,6 +64,18 @@ public sealed class TelegramPacer : IDisposable
     }
 
     public void Dispose() => _global?.Dispose();
+
+    // Chats whose next slot has passed impose no wait, so forgetting them keeps memory flat as chats come and go.
+    private void Forget(DateTimeOffset now)
+    {
+        foreach (var (chatId, slot) in _chats)
+        {
+            if (slot.Next < now)
+            {
+                _chats.TryRemove(new KeyValuePair<long, ChatSlot>(chatId, slot));
+            }
+        }
+    }
 
     private sealed class ChatSlot
     {

@@ -32,6 +32,20 @@ public sealed class TelegramChannelTests : IAsyncLifetime
 
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
 
+    /// <summary>The chat's stored state once it satisfies the condition (state is saved just after the replies go out).</summary>
+    private static async Task<IDictionary<string, object>> StateWhenAsync(TestHost host, long chat, Func<IDictionary<string, object>, bool> condition)
+    {
+        var storage = host.Services.GetRequiredService<Microsoft.Bot.Builder.IStorage>();
+        var deadline = DateTime.UtcNow + Wait;
+        IDictionary<string, object> state;
+        while (!condition(state = await storage.ReadAsync([$"telegram/conversations/{chat}"])) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        return state;
+    }
+
     [Fact]
     public async Task AWholeConversation_ThroughInlineKeyboards_InThePersonsLanguage()
     {
@@ -91,14 +105,7 @@ public sealed class TelegramChannelTests : IAsyncLifetime
         _telegram.PostCommand(chat, "/start p_examplehelp");
         await _telegram.WaitForMessageAsync(chat, m => m.Buttons.Any(), Wait);
 
-        var storage = host.Services.GetRequiredService<Microsoft.Bot.Builder.IStorage>();
-        IDictionary<string, object> stored;
-        var deadline = DateTime.UtcNow + Wait;
-        while ((stored = await storage.ReadAsync([$"telegram/conversations/{chat}"])).Count == 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
+        var stored = await StateWhenAsync(host, chat, s => s.Count > 0);
         var state = (IDictionary<string, object>)stored.Values.Single();
         Assert.Equal("examplehelp", ((SafetyBot.Core.Bot.ConversationData)state[nameof(SafetyBot.Core.Bot.ConversationData)]).Partner);
     }
@@ -140,14 +147,7 @@ public sealed class TelegramChannelTests : IAsyncLifetime
         Assert.Contains(remaining, m => m.Text == "This conversation is closed.");
         Assert.DoesNotContain(remaining, m => m.Text.Contains("not sure I understood", StringComparison.Ordinal));
         Assert.All(old, id => Assert.DoesNotContain(_telegram.DeletedMessages(chat), d => d.MessageId == id));
-        var storage = host.Services.GetRequiredService<Microsoft.Bot.Builder.IStorage>();
-        var deadline = DateTime.UtcNow + Wait;
-        while ((await storage.ReadAsync([$"telegram/conversations/{chat}"])).Count > 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.Empty(await storage.ReadAsync([$"telegram/conversations/{chat}"]));
+        Assert.Empty(await StateWhenAsync(host, chat, s => s.Count == 0));
     }
 
     [Fact]

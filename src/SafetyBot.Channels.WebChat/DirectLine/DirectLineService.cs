@@ -14,7 +14,8 @@ using SafetyBot.Core.Streams;
 namespace SafetyBot.Channels.WebChat.DirectLine;
 
 /// <summary>Who called: the holder of the secret, or of a token for one conversation.</summary>
-public sealed record DirectLineCaller(bool IsSecret, DirectLineClaims? Claims);
+/// <param name="Token">The token presented, when the caller used one (not the secret).</param>
+public sealed record DirectLineCaller(bool IsSecret, DirectLineClaims? Claims, string? Token = null);
 
 /// <summary>The Direct Line 3.0 operations behind <see cref="DirectLineEndpoints"/>.</summary>
 public sealed partial class DirectLineService(
@@ -67,7 +68,7 @@ public sealed partial class DirectLineService(
             return DirectLineErrors.Forbidden();
         }
 
-        caller = new DirectLineCaller(false, claims);
+        caller = new DirectLineCaller(false, claims, credential);
         return null;
     }
 
@@ -99,7 +100,7 @@ public sealed partial class DirectLineService(
         }
         else
         {
-            token = context.Request.Headers.Authorization.ToString()["Bearer ".Length..].Trim();
+            token = caller.Token!;
         }
 
         bool created;
@@ -115,7 +116,7 @@ public sealed partial class DirectLineService(
 
         if (created)
         {
-            await WelcomeAsync(claims, context, cancellationToken).ConfigureAwait(false);
+            await WelcomeAsync(claims, context).ConfigureAwait(false);
         }
 
         var body = new ConversationResponse(claims.ConversationId, token, (int)(claims.ExpiresAt - clock.GetUtcNow().ToUnixTimeSeconds()),
@@ -133,10 +134,13 @@ public sealed partial class DirectLineService(
             return check.Error;
         }
 
-        var token = caller.Claims is { } claims
-            ? context.Request.Headers.Authorization.ToString()["Bearer ".Length..].Trim()
-            : tokens.Issue(conversationId, DirectLineTokens.NewUserId());
-        tokens.Validate(token, out var tokenClaims);
+        var token = caller.Token ?? tokens.Issue(conversationId, DirectLineTokens.NewUserId());
+        var tokenClaims = caller.Claims;
+        if (tokenClaims is null)
+        {
+            tokens.Validate(token, out tokenClaims);
+        }
+
         return Results.Json(new ConversationResponse(conversationId, token,
             (int)(tokenClaims!.ExpiresAt - clock.GetUtcNow().ToUnixTimeSeconds()),
             StreamUrl(context, conversationId, token, check.Watermark), "SafetyBot"));
@@ -358,11 +362,11 @@ public sealed partial class DirectLineService(
             || (long.TryParse(watermark, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= 0);
     }
 
-    private async Task<(IResult? Error, long Watermark, bool StoreDown)> CheckConversationAsync(string conversationId, string? watermark, CancellationToken cancellationToken)
+    private async Task<(IResult? Error, long Watermark)> CheckConversationAsync(string conversationId, string? watermark, CancellationToken cancellationToken)
     {
         if (!TryParseWatermark(watermark, out var from))
         {
-            return (DirectLineErrors.BadArgument("The watermark is not valid."), 0, false);
+            return (DirectLineErrors.BadArgument("The watermark is not valid."), 0);
         }
 
         long? current;
@@ -373,20 +377,20 @@ public sealed partial class DirectLineService(
         catch (Exception ex) when (IsStoreFailure(ex))
         {
             LogStoreFailure(logger, ex);
-            return (DirectLineErrors.Unavailable(), 0, true);
+            return (DirectLineErrors.Unavailable(), 0);
         }
 
         if (current is null)
         {
-            return (DirectLineErrors.NotFound(), 0, false);
+            return (DirectLineErrors.NotFound(), 0);
         }
 
         return from > current
-            ? (DirectLineErrors.BadArgument("The watermark is ahead of the conversation."), 0, false)
-            : (null, from, false);
+            ? (DirectLineErrors.BadArgument("The watermark is ahead of the conversation."), 0)
+            : (null, from);
     }
 
-    private async Task WelcomeAsync(DirectLineClaims claims, HttpContext context, CancellationToken cancellationToken)
+    private async Task WelcomeAsync(DirectLineClaims claims, HttpContext context)
     {
         var user = new ChannelAccount { Id = claims.UserId, Role = RoleTypes.User };
         var activity = new Activity

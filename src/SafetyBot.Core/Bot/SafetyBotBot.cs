@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Microsoft.Bot.Builder;
 using Microsoft.Bot.Schema;
 using Newtonsoft.Json.Linq;
@@ -13,6 +14,7 @@ namespace SafetyBot.Core.Bot;
 public sealed class SafetyBotBot(ConversationState conversationState, BotContent content, ConversationEraser eraser) : ActivityHandler
 {
     private readonly IStatePropertyAccessor<ConversationData> _data = conversationState.CreateProperty<ConversationData>(nameof(ConversationData));
+    private readonly FrozenDictionary<string, (string? Action, string? Argument)> _typed = TypedWords(content);
 
     protected override async Task OnMembersAddedAsync(IList<ChannelAccount> membersAdded, ITurnContext<IConversationUpdateActivity> turnContext, CancellationToken cancellationToken)
     {
@@ -99,9 +101,6 @@ public sealed class SafetyBotBot(ConversationState conversationState, BotContent
                 return;
         }
     }
-
-    /// <summary>The reply for a file the person tried to send (used by channels that refuse uploads).</summary>
-    public string MediaRefusal(string language) => Text(language, "media.not_stored");
 
     /// <summary>What the person sees when SafetyBot cannot reach its storage: emergency number and helplines.</summary>
     public Activity TechnicalProblemReply(string language, string? country)
@@ -195,39 +194,37 @@ public sealed class SafetyBotBot(ConversationState conversationState, BotContent
                 return (BotActions.Language, null);
         }
 
-        // A command word or a button title, typed or tapped, in any language.
-        foreach (var language in content.Catalog.Languages)
-        {
-            foreach (var (key, commandAction) in Commands)
-            {
-                if (string.Equals(content.Catalog.Get(language.Code, key), word, StringComparison.OrdinalIgnoreCase))
-                {
-                    return (commandAction, null);
-                }
-            }
-
-            if (string.Equals(language.NativeName, text, StringComparison.OrdinalIgnoreCase))
-            {
-                return (BotActions.SetLanguage, language.Code);
-            }
-
-            foreach (var item in content.Menu.Items)
-            {
-                if (string.Equals(content.Catalog.Get(language.Code, item.TitleKey), text, StringComparison.OrdinalIgnoreCase))
-                {
-                    return (item.Action, null);
-                }
-            }
-        }
-
-        return (null, null);
+        // A command word, a language's name or a button title, typed or tapped, in any language.
+        return _typed.TryGetValue(text, out var typed) || _typed.TryGetValue(word, out typed) ? typed : (null, null);
     }
+
 
     private static readonly (string Key, string Action)[] Commands =
     [
         ("command.human", BotActions.Human), ("command.exit", BotActions.Exit),
         ("command.help", BotActions.Help), ("command.menu", BotActions.Menu),
     ];
+
+    /// <summary>Every word a person may type instead of tapping, in every language; built once, first one wins.</summary>
+    private static FrozenDictionary<string, (string? Action, string? Argument)> TypedWords(BotContent content)
+    {
+        var words = new Dictionary<string, (string? Action, string? Argument)>(StringComparer.OrdinalIgnoreCase);
+        foreach (var language in content.Catalog.Languages)
+        {
+            foreach (var (key, action) in Commands)
+            {
+                words.TryAdd(content.Catalog.Get(language.Code, key), (action, null));
+            }
+
+            words.TryAdd(language.NativeName, (BotActions.SetLanguage, language.Code));
+            foreach (var item in content.Menu.Items)
+            {
+                words.TryAdd(content.Catalog.Get(language.Code, item.TitleKey), (item.Action, null));
+            }
+        }
+
+        return words.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+    }
 
     private string Emergency(ITurnContext turnContext) =>
         content.Helplines.For(turnContext.TurnState.Get<string>(TurnKeys.Country)).Emergency;

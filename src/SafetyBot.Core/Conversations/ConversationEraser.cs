@@ -25,14 +25,16 @@ public sealed class ConversationEraser(
     public async Task EraseAsync(ITurnContext turnContext, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(turnContext);
-        turnContext.TurnState[TurnKeys.Erased] = true;
         var activity = turnContext.Activity;
         foreach (var eraser in channelErasers.Where(e => string.Equals(e.ChannelId, activity.ChannelId, StringComparison.Ordinal)))
         {
             await eraser.EraseAsync(turnContext, cancellationToken).ConfigureAwait(false);
         }
 
+        // From here on nothing of this conversation is written back (state save, transcript, channel records).
+        turnContext.TurnState[TurnKeys.Erased] = true;
+
         await conversationState.DeleteAsync(turnContext, cancellationToken).ConfigureAwait(false);
-        await transcripts.DeleteAsync(ConversationKey.For(activity), cancellationToken).ConfigureAwait(false);
+        await transcripts.DeleteAsync(ConversationKey.For(turnContext), cancellationToken).ConfigureAwait(false);
     }
 }

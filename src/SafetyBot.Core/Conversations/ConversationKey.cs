@@ -25,5 +25,21 @@ public readonly record struct ConversationKey(string Value)
         return For(activity.ChannelId, activity.Conversation.Id);
     }
 
+    /// <summary>The key of the turn's conversation, hashed once per turn and kept in the turn state.</summary>
+    public static ConversationKey For(Microsoft.Bot.Builder.ITurnContext turnContext)
+    {
+        ArgumentNullException.ThrowIfNull(turnContext);
+        if (turnContext.TurnState.TryGetValue(TurnStateKey, out var cached) && cached is ConversationKey key)
+        {
+            return key;
+        }
+
+        key = For(turnContext.Activity);
+        turnContext.TurnState[TurnStateKey] = key;
+        return key;
+    }
+
+    private const string TurnStateKey = "SafetyBot.ConversationKey";
+
     public override string ToString() => Value;
 }

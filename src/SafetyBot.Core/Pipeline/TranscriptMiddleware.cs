@@ -45,7 +45,7 @@ public sealed class TranscriptMiddleware(ITranscriptArchive archive, TimeProvide
             snapshot = [.. entries];
         }
 
-        await archive.AppendAsync(ConversationKey.For(turnContext.Activity), snapshot, cancellationToken).ConfigureAwait(false);
+        await archive.AppendAsync(ConversationKey.For(turnContext), snapshot, cancellationToken).ConfigureAwait(false);
     }
 
     private TranscriptEntry? ToEntry(IActivity activity, string role)

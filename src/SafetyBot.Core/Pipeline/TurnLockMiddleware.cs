@@ -10,7 +10,7 @@ public sealed class TurnLockMiddleware(IConversationTurnLock turnLock) : IMiddle
     {
         ArgumentNullException.ThrowIfNull(turnContext);
         ArgumentNullException.ThrowIfNull(next);
-        var handle = await turnLock.AcquireAsync(ConversationKey.For(turnContext.Activity), cancellationToken).ConfigureAwait(false);
+        var handle = await turnLock.AcquireAsync(ConversationKey.For(turnContext), cancellationToken).ConfigureAwait(false);
         await using (handle.ConfigureAwait(false))
         {
             await next(cancellationToken).ConfigureAwait(false);

@@ -23,10 +23,6 @@ public sealed partial class TurnPipeline(
 {
     public IBot Bot => bot;
 
-    public SafetyBotBot SafetyBot => bot;
-
-    public TextCatalog Catalog => content.Catalog;
-
     public IEnumerable<IMiddleware> CreateMiddleware() =>
     [
         new TurnLockMiddleware(turnLock),

@@ -12,10 +12,9 @@ public sealed class InProcessActivityStreamStore(IOptions<RetentionOptions> rete
 
     public Task<bool> CreateAsync(string streamId, CancellationToken cancellationToken)
     {
-        var created = false;
-        _streams.AddOrUpdate(streamId, _ => { created = true; return new Stream(Expiry()); },
-            (_, existing) => existing.ExpiresAt <= clock.GetUtcNow() ? NewStream(out created) : existing);
-        return Task.FromResult(created);
+        var fresh = new Stream(Expiry());
+        var stored = _streams.AddOrUpdate(streamId, fresh, (_, existing) => existing.ExpiresAt <= clock.GetUtcNow() ? fresh : existing);
+        return Task.FromResult(ReferenceEquals(stored, fresh));
     }
 
     public Task<bool> ExistsAsync(string streamId, CancellationToken cancellationToken) =>
@@ -86,12 +85,6 @@ public sealed class InProcessActivityStreamStore(IOptions<RetentionOptions> rete
             ? payload
             : string.Concat(payload.AsSpan(0, at), watermark.ToString("D7", CultureInfo.InvariantCulture),
                 payload.AsSpan(at + IActivityStreamStore.WatermarkMarker.Length));
-    }
-
-    private Stream NewStream(out bool created)
-    {
-        created = true;
-        return new Stream(Expiry());
     }
 
     private DateTimeOffset Expiry() => clock.GetUtcNow() + retention.Value.Conversation;

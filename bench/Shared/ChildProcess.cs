@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.ComponentModel;
 using System.Diagnostics;
 
-namespace SafetyBot.Bench.Telegram;
+namespace SafetyBot.Bench;
 
 /// <summary>
 /// A child process the driver started (host, echo server, redis-server, dotnet publish). Its output is

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 
-namespace SafetyBot.Bench.Load;
+namespace SafetyBot.Bench;
 
 /// <summary>
 /// A dedicated Debian redis-server for one run: free loopback port, its own temporary directory, no
@@ -31,8 +31,9 @@ internal sealed class RedisServer : IAsyncDisposable
     {
         if (!File.Exists(Executable))
         {
+            // Each driver checks this up front with its own advice (the load driver can leave Redis out); this is the backstop.
             throw new BenchException(
-                $"The Redis run needs Debian's redis-server at {Executable}, and it is not installed. Install it with `apt-get update && apt-get install -y redis-server`, or leave Redis out with --modes echo,inproc.");
+                $"redis-server is not installed at {Executable}: install Debian's with `apt-get update && apt-get install -y redis-server`.");
         }
 
         var port = Ports.Free();

@@ -1,8 +1,6 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
-namespace SafetyBot.Bench.Load;
+namespace SafetyBot.Bench;
 
 /// <summary>Memory of a process as Linux reports it in <c>/proc/&lt;pid&gt;/status</c>.</summary>
 internal readonly record struct MemorySample(long RssKb, long PeakRssKb, int Threads)
@@ -155,17 +153,4 @@ internal static class ProcStats
 
     private static long Kilobytes(string line) =>
         long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-}
-
-internal static class Ports
-{
-    /// <summary>A loopback port free right now (the OS picks it; the child binds it moments later).</summary>
-    public static int Free()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 }
