@@ -2,6 +2,7 @@ using Microsoft.Bot.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using SafetyBot.Core.Analysis;
 using SafetyBot.Core.Bot;
 using SafetyBot.Core.Conversations;
 using SafetyBot.Core.Pipeline;
@@ -32,6 +33,7 @@ public static class SafetyBotCoreExtensions
 
         services.TryAddSingleton(sp => BotContent.Load(BotContent.LocateRoot(sp.GetRequiredService<IOptions<ContentOptions>>().Value.Root)));
         services.TryAddSingleton(sp => sp.GetRequiredService<BotContent>().Catalog);
+        services.TryAddSingleton(sp => SafetyAnalyzer.LoadShared(SafetyAnalyzer.LocateFolder(BotContent.LocateRoot(sp.GetRequiredService<IOptions<ContentOptions>>().Value.Root))));
         services.TryAddSingleton<TranscriptCipher>();
         services.TryAddSingleton<IStorage, InProcessStorage>();
         services.TryAddSingleton<ITranscriptArchive, InProcessTranscriptArchive>();

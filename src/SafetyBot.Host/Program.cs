@@ -1,6 +1,12 @@
 using Microsoft.Extensions.Options;
 using SafetyBot.Core.Localization;
 using SafetyBot.Host;
+using SafetyBot.Host.Analysis;
+
+if (args.Length > 0 && args[0] == "analyze")
+{
+    return await AnalyzeCommand.RunAsync(args[1..], Console.In, Console.Out, Console.Error);
+}
 
 try
 {

@@ -6,7 +6,9 @@ using SafetyBot.Channels.Telegram;
 using SafetyBot.Channels.WebChat.DirectLine;
 using SafetyBot.Channels.WebChat.Widget;
 using SafetyBot.Core;
+using SafetyBot.Core.Analysis;
 using SafetyBot.Core.Bot;
+using SafetyBot.Host.Analysis;
 using SafetyBot.Redis;
 
 namespace SafetyBot.Host;
@@ -32,6 +34,7 @@ public static class SafetyBotApp
         var safetyBot = builder.Services.AddSafetyBotCore()
             .AddWebChatChannel()
             .AddWebChatWidget();
+        builder.Services.AddAnalyzeApi();
         var useRedis = !string.IsNullOrWhiteSpace(builder.Configuration["Redis:Configuration"]);
         if (useRedis)
         {
@@ -53,6 +56,7 @@ public static class SafetyBotApp
 
         // Fail at start-up, with the setting named, rather than on the first person's message.
         _ = app.Services.GetRequiredService<BotContent>();
+        _ = app.Services.GetRequiredService<SafetyAnalyzer>();
         _ = app.Services.GetRequiredService<SafetyBot.Core.Transcripts.TranscriptCipher>();
         _ = app.Services.GetRequiredService<DirectLineTokens>();
         if (useRedis)
@@ -68,6 +72,7 @@ public static class SafetyBotApp
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapDirectLineEndpoints();
         app.MapWebChatWidget();
+        app.MapAnalyzeApi();
         app.MapTelegramWebhook();
 
         app.Lifetime.ApplicationStarted.Register(() =>

@@ -16,4 +16,7 @@ public sealed class ConversationData
 
     /// <summary>The platform that sent the person here (e.g. a Telegram deep link "p_&lt;partner&gt;"), for routing and reports.</summary>
     public string? Partner { get; set; }
+
+    /// <summary>The crisis check flagged a message of this conversation (danger now or self-harm): staff see it first.</summary>
+    public bool Crisis { get; set; }
 }

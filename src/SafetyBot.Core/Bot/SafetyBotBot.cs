@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using Microsoft.Bot.Builder;
 using Microsoft.Bot.Schema;
 using Newtonsoft.Json.Linq;
+using SafetyBot.Core.Analysis;
 using SafetyBot.Core.Conversations;
 using SafetyBot.Core.Pipeline;
 
@@ -11,7 +12,7 @@ namespace SafetyBot.Core.Bot;
 /// The conversation itself: welcome, safety notice, main menu, helplines, language choice and quick exit.
 /// Channel-neutral: it sees Bot Builder activities only.
 /// </summary>
-public sealed class SafetyBotBot(ConversationState conversationState, BotContent content, ConversationEraser eraser) : ActivityHandler
+public sealed class SafetyBotBot(ConversationState conversationState, BotContent content, ConversationEraser eraser, SafetyAnalyzer analyzer) : ActivityHandler
 {
     private readonly IStatePropertyAccessor<ConversationData> _data = conversationState.CreateProperty<ConversationData>(nameof(ConversationData));
     private readonly FrozenDictionary<string, (string? Action, string? Argument)> _typed = TypedWords(content);
@@ -60,6 +61,24 @@ public sealed class SafetyBotBot(ConversationState conversationState, BotContent
         }
 
         var (action, argument) = Recognise(turnContext.Activity);
+
+        // The crisis check runs on everything the person writes in their own words, before anything else:
+        // danger now or thoughts of self-harm get the emergency number and helplines at once.
+        if (action is null && turnContext.Activity.Text is { Length: > 0 } said)
+        {
+            var analysis = analyzer.Analyze(said, language, MessageRole.User);
+            if (analysis.Crisis)
+            {
+                data.Welcomed = true;
+                data.Crisis = true;
+                var key = analysis.Has(SignalCategories.CrisisDanger) ? "crisis.danger" : "crisis.self_harm";
+                var text = Text(language, key, ("emergency", Emergency(turnContext))) + "\n\n"
+                    + HelplineLines(language, turnContext.TurnState.Get<string>(TurnKeys.Country));
+                await turnContext.SendActivityAsync(WithMenu(MessageFactory.Text(text), language, onlyEssentials: true), cancellationToken).ConfigureAwait(false);
+                return;
+            }
+        }
+
         if (!data.Welcomed && action is null or BotActions.Menu)
         {
             await WelcomeAsync(turnContext, data, cancellationToken).ConfigureAwait(false);
