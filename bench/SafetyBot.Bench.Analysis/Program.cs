@@ -23,6 +23,65 @@ switch (command)
         return 0;
     }
 
+    case "load":
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var analyzer = SafetyAnalyzer.Load(Path.Combine(root, "analysis"));
+        var loaded = sw.Elapsed;
+        var corpus = LabelledMessage.LoadFolder(Path.Combine(root, "tests", "data", "analysis", "corpus"));
+        sw.Restart();
+        var n = 0;
+        while (sw.ElapsedMilliseconds < 3000)
+        {
+            foreach (var m in corpus)
+            {
+                analyzer.Analyze(m.Text, null, m.Role);
+                n++;
+            }
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"load {loaded.TotalMilliseconds:0} ms; {sw.Elapsed.TotalMicroseconds / n:0.0} µs/message over {n} corpus messages; {SafetyAnalyzer.Attempts / (double)n:0.0} attempts/message"));
+        sw.Restart();
+        for (var k = 0; k < n; k++)
+        {
+            analyzer.FoldLength(corpus[k % corpus.Count].Text);
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fold only: {sw.Elapsed.TotalMicroseconds / n:0.0} µs/message"));
+        return 0;
+    }
+
+    case "profile":
+    {
+        var analyzer = SafetyAnalyzer.Load(Path.Combine(root, "analysis"));
+        var index = analyzer.Index;
+        Console.WriteLine($"{index.Rules.Length} rules, {index.Patterns.Length} patterns, {index.Shared.Count} shared anchors, unanchored patterns:");
+        for (var l = 0; l < index.Unanchored.Length; l++)
+        {
+            foreach (var id in index.Unanchored[l])
+            {
+                var rule = index.Rules[index.PatternRule[id]];
+                Console.WriteLine($"  {analyzer.Lexicons[l].Code} {rule.Id}: {index.Patterns[id].Regex}");
+            }
+        }
+
+        var corpus = LabelledMessage.LoadFolder(Path.Combine(root, "tests", "data", "analysis", "corpus"));
+        SafetyAnalyzer.AttemptsByPattern = new int[index.Patterns.Length];
+        foreach (var m in corpus)
+        {
+            analyzer.Analyze(m.Text, null, m.Role);
+        }
+
+        Console.WriteLine("most tried patterns (tries per corpus message):");
+        foreach (var (count, id) in SafetyAnalyzer.AttemptsByPattern.Select((c, id) => (c, id)).OrderByDescending(x => x.c).Take(30))
+        {
+            var rule = index.Rules[index.PatternRule[id]];
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {count / (double)corpus.Count,5:0.00} {analyzer.Lexicons[rule.Language].Code} {rule.Id} {string.Join(",", index.Patterns[id].Anchors!.Select(a => a.Text + (a.Exact ? "" : "…")).Take(6))}"));
+        }
+
+        return 0;
+    }
+
     case "check":
     {
         var problems = Lexicon.LoadFolder(Path.Combine(root, "analysis")).SelectMany(AnalyzerEvaluation.CheckExamples).ToList();

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace SafetyBot.Core.Analysis;
 
@@ -197,14 +196,13 @@ public sealed class AnalyzerEvaluation
     public static IReadOnlyList<string> CheckExamples(Lexicon lexicon)
     {
         var problems = new List<string>();
-        var compiler = new LexiconCompiler(lexicon);
         var single = new SafetyAnalyzer([lexicon]);
-        foreach (var rule in lexicon.Rules)
+        for (var i = 0; i < lexicon.Rules.Count; i++)
         {
-            var matcher = compiler.Compile(rule, RegexOptions.None);
+            var rule = lexicon.Rules[i];
             foreach (var example in rule.Examples)
             {
-                if (!single.MatchesRule(matcher, example))
+                if (!single.MatchesRule(i, example))
                 {
                     problems.Add($"{lexicon.File}: {rule.Path}: example not flagged: {example}");
                 }
@@ -212,7 +210,7 @@ public sealed class AnalyzerEvaluation
 
             foreach (var example in rule.NotExamples)
             {
-                if (single.MatchesRule(matcher, example))
+                if (single.MatchesRule(i, example))
                 {
                     problems.Add($"{lexicon.File}: {rule.Path}: counter-example flagged: {example}");
                 }

@@ -3,8 +3,11 @@ using System.Text.RegularExpressions;
 
 namespace SafetyBot.Core.Analysis;
 
-/// <summary>A compiled rule (or several merged rules of one category): what <see cref="SafetyAnalyzer"/> runs.</summary>
-internal sealed record CompiledMatcher(string Category, int CategoryIndex, MessageRoleMask Roles, Regex Match, Regex? With, Regex? Unless, string RuleIds);
+/// <summary>One pattern ready to run: anchored at a word start when its first word has literal letters.</summary>
+internal sealed record CompiledPattern(Regex Regex, IReadOnlySet<Anchor>? Anchors);
+
+/// <summary>Letters a match starts with: the whole first word (<paramref name="Exact"/>) or its beginning.</summary>
+internal readonly record struct Anchor(string Text, bool Exact);
 
 /// <summary>
 /// Turns the pattern language of <c>analysis/README.md</c> into .NET regular expressions over folded text:
@@ -15,10 +18,8 @@ internal sealed record CompiledMatcher(string Category, int CategoryIndex, Messa
 /// </summary>
 internal sealed class LexiconCompiler
 {
-    public static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(250);
     private const string Sep = @"[^\p{L}\p{N}]+";
     private const string Gap = @"[^\p{L}\p{N}]+(?:[\p{L}\p{N}]+[^\p{L}\p{N}]+){0,3}";
-    private const string Options = "(?<![\\p{L}\\p{N}])(?:";
     private readonly Lexicon _lexicon;
 
     public LexiconCompiler(Lexicon lexicon)
@@ -26,83 +27,178 @@ internal sealed class LexiconCompiler
         _lexicon = lexicon;
     }
 
-    /// <summary>Translates and parses every pattern once, so a broken file fails at load with its path.</summary>
-    public void Validate()
-    {
-        foreach (var rule in _lexicon.Rules)
-        {
-            _ = Build(rule.Match, $"{rule.Path}.match", RegexOptions.None);
-            _ = Build(rule.With, $"{rule.Path}.with", RegexOptions.None);
-            _ = Build(rule.Unless, $"{rule.Path}.unless", RegexOptions.None);
-        }
-    }
+    public IReadOnlyList<CompiledPattern> CompileAll(IReadOnlyList<string> patterns, string path, bool anchored = true) =>
+        patterns.Select((p, i) => CompilePattern(p, $"{path}[{i}]", anchored)).ToList();
 
     /// <summary>
-    /// Compiled matchers: rules of a category without <c>with</c>/<c>unless</c> and with the same roles share
-    /// one expression (one scan per category), the others get their own.
+    /// A pattern whose first word starts with known letters is tried only where a word starting with them occurs
+    /// (<c>\G</c>: at that position only); any other pattern scans the whole text.
     /// </summary>
-    public IReadOnlyList<CompiledMatcher> Compile(bool merge = true)
+    public CompiledPattern CompilePattern(string pattern, string path, bool anchored = true)
     {
-        var result = new List<CompiledMatcher>();
-        var plain = _lexicon.Rules.Where(r => merge && r.With.Count == 0 && r.Unless.Count == 0)
-            .GroupBy(r => (r.Category, r.Roles));
-        foreach (var group in plain)
-        {
-            var rules = group.ToList();
-            result.Add(new CompiledMatcher(
-                group.Key.Category,
-                SignalCategories.Order[group.Key.Category],
-                group.Key.Roles,
-                Build(rules.SelectMany(r => r.Match).ToList(), rules[0].Path, RegexOptions.Compiled)!,
-                null,
-                null,
-                string.Join(",", rules.Select(r => r.Id))));
-        }
-
-        foreach (var rule in _lexicon.Rules.Where(r => !merge || r.With.Count > 0 || r.Unless.Count > 0))
-        {
-            result.Add(Compile(rule, RegexOptions.Compiled));
-        }
-
-        return result.OrderBy(m => m.CategoryIndex).ToList();
-    }
-
-    public CompiledMatcher Compile(LexiconRule rule, RegexOptions options) => new(
-        rule.Category,
-        SignalCategories.Order[rule.Category],
-        rule.Roles,
-        Build(rule.Match, $"{rule.Path}.match", options)!,
-        Build(rule.With, $"{rule.Path}.with", options),
-        Build(rule.Unless, $"{rule.Path}.unless", options),
-        rule.Id);
-
-    private Regex? Build(IReadOnlyList<string> patterns, string path, RegexOptions options)
-    {
-        if (patterns.Count == 0)
-        {
-            return null;
-        }
-
-        var sb = new StringBuilder(Options);
-        for (var i = 0; i < patterns.Count; i++)
-        {
-            if (i > 0)
-            {
-                sb.Append('|');
-            }
-
-            sb.Append("(?:").Append(Translate(patterns[i], $"{path}[{i}]", 0)).Append(')');
-        }
-
-        sb.Append(")(?![\\p{L}\\p{N}])");
+        var body = Translate(pattern, path, 0);
+        var anchors = anchored ? Anchors(pattern.Trim(), path, 0) : null;
+        var expression = anchors is null
+            ? $"(?<![\\p{{L}}\\p{{N}}])(?:{body})(?![\\p{{L}}\\p{{N}}])"
+            : $"\\G(?:{body})(?![\\p{{L}}\\p{{N}}])";
         try
         {
-            return new Regex(sb.ToString(), options | RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, MatchTimeout);
+            return new CompiledPattern(new Regex(expression, RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture), anchors);
         }
         catch (ArgumentException ex)
         {
             throw _lexicon.PatternError(path, $"not a valid pattern: {ex.Message}");
         }
+    }
+
+    /// <summary>
+    /// The literal beginnings a match must start with (folded like the text), or null when the pattern can start
+    /// with something else (a character class, a symbol).
+    /// </summary>
+    internal HashSet<Anchor>? Anchors(string pattern, string path, int depth)
+    {
+        if (depth > 12)
+        {
+            return null;
+        }
+
+        var prefix = new StringBuilder();
+        for (var i = 0; i < pattern.Length; i++)
+        {
+            var c = pattern[i];
+            if (c == '(' || c == '{')
+            {
+                if (prefix.Length > 0)
+                {
+                    return Single(prefix, exact: false);
+                }
+
+                var (alternatives, next) = c == '(' ? Group(pattern, i) : Term(pattern, i, path);
+                if (alternatives is null)
+                {
+                    return null;
+                }
+
+                var rest = pattern[next..];
+                var optional = rest.StartsWith('?') || rest.StartsWith('*');
+                if (optional || rest.StartsWith('+'))
+                {
+                    rest = rest[1..];
+                }
+
+                var result = new HashSet<Anchor>();
+                foreach (var alternative in alternatives)
+                {
+                    if (Anchors(alternative + rest, path, depth + 1) is not { } set)
+                    {
+                        return null;
+                    }
+
+                    result.UnionWith(set);
+                }
+
+                if (optional)
+                {
+                    if (Anchors(rest.TrimStart(), path, depth + 1) is not { } set)
+                    {
+                        return null;
+                    }
+
+                    result.UnionWith(set);
+                }
+
+                return result.Count == 0 ? null : result;
+            }
+
+            if (char.IsLetterOrDigit(c))
+            {
+                if (i + 1 < pattern.Length && pattern[i + 1] is '?' or '*')
+                {
+                    if (pattern[i + 1] == '*')
+                    {
+                        prefix.Append(_lexicon.FoldForLanguage(c.ToString()));
+                    }
+
+                    return Single(prefix, exact: false);
+                }
+
+                prefix.Append(_lexicon.FoldForLanguage(c.ToString()));
+                continue;
+            }
+
+            if (c is '\'' or '\u2019' or '\u2018' or '\u02BC' or '`' && prefix.Length > 0)
+            {
+                // An apostrophe is an optional separator: "i'm" is the word "i" then "m", or the word "im".
+                var joined = Anchors(prefix + pattern[(i + 1)..], path, depth + 1);
+                if (joined is null)
+                {
+                    return Single(prefix, exact: false);
+                }
+
+                joined.Add(new Anchor(prefix.ToString(), Exact: true));
+                return joined;
+            }
+
+            // A space ends the first word: the text's word must be exactly this. A class, an escape or a
+            // symbol: the word only starts like this.
+            return Single(prefix, exact: c == ' ');
+        }
+
+        return Single(prefix, exact: true);
+
+        static HashSet<Anchor>? Single(StringBuilder prefix, bool exact) =>
+            prefix.Length == 0 || !char.IsLetterOrDigit(prefix[0]) ? null : [new Anchor(prefix.ToString(), exact)];
+    }
+
+    /// <summary>The alternatives of the group opening at <paramref name="open"/>, and the index after it.</summary>
+    private static (List<string>? Alternatives, int Next) Group(string pattern, int open)
+    {
+        if (open + 1 < pattern.Length && pattern[open + 1] == '?')
+        {
+            return (null, 0); // (?:…), (?!…): not worth reasoning about
+        }
+
+        var depth = 0;
+        var start = open + 1;
+        var alternatives = new List<string>();
+        for (var i = open; i < pattern.Length; i++)
+        {
+            switch (pattern[i])
+            {
+                case '\\':
+                    i++;
+                    break;
+                case '(':
+                    depth++;
+                    break;
+                case ')':
+                    depth--;
+                    if (depth == 0)
+                    {
+                        alternatives.Add(pattern[start..i]);
+                        return (alternatives, i + 1);
+                    }
+
+                    break;
+                case '|' when depth == 1:
+                    alternatives.Add(pattern[start..i]);
+                    start = i + 1;
+                    break;
+            }
+        }
+
+        return (null, 0);
+    }
+
+    private (List<string>? Alternatives, int Next) Term(string pattern, int open, string path)
+    {
+        var close = pattern.IndexOf('}', open);
+        if (close < 0 || !_lexicon.Terms.TryGetValue(pattern[(open + 1)..close], out var alternatives))
+        {
+            throw _lexicon.PatternError(path, "'{' without a known term");
+        }
+
+        return ([.. alternatives.Select(a => a.Trim())], close + 1);
     }
 
     internal string Translate(string pattern, string path, int depth)
@@ -215,6 +311,9 @@ internal sealed class LexiconCompiler
                 case '*':
                     sb.Append(i > 0 && char.IsLetterOrDigit(source[i - 1]) ? @"[\p{L}\p{N}]*" : "*");
                     break;
+                case ')' when i + 1 < source.Length && source[i + 1] is '+' or '*' or '{':
+                    // Repeated groups are where regular expressions can take exponential time: not allowed.
+                    throw _lexicon.PatternError(path, "a group cannot be repeated with + or * (write the alternatives out, or use ~)");
                 case '(' or ')' or '|' or '?' or '+' or ']':
                     sb.Append(c);
                     break;

@@ -29,23 +29,22 @@ public sealed class SafetyAnalyzer
 
     private readonly LanguageState[] _languages;
     private readonly LanguageDetector _detector;
+    private readonly RuleIndex _index;
 
     public SafetyAnalyzer(IReadOnlyList<Lexicon> lexicons)
     {
         ArgumentNullException.ThrowIfNull(lexicons);
-        _languages = lexicons.Select(l => new LanguageState(l, new LexiconCompiler(l).Compile())).ToArray();
+        _languages = lexicons.Select(l => new LanguageState(l)).ToArray();
         _detector = new LanguageDetector(lexicons);
+        _index = new RuleIndex(lexicons);
         Lexicons = lexicons;
     }
+
+    internal RuleIndex Index => _index;
 
     public IReadOnlyList<Lexicon> Lexicons { get; }
 
     public IEnumerable<string> Languages => _languages.Select(l => l.Lexicon.Code);
-
-    /// <summary>Regex matches abandoned at the time limit since start-up (a rule to simplify).</summary>
-    public long Timeouts => Interlocked.Read(ref _timeouts);
-
-    private long _timeouts;
 
     public static SafetyAnalyzer Load(string folder) => new(Lexicon.LoadFolder(folder));
 
@@ -96,33 +95,244 @@ public sealed class SafetyAnalyzer
             return new AnalysisResult("und", [], false);
         }
 
-        var found = new Found(source);
+        var crisisAllowed = role != MessageRole.Received;
         var roleMask = role switch
         {
             MessageRole.User => MessageRoleMask.User,
             MessageRole.Received => MessageRoleMask.Received,
             _ => MessageRoleMask.Any,
         };
-        var crisisAllowed = role != MessageRole.Received;
 
-        Run(language, transliterated, normalized, buffers, ref found, roleMask, crisisAllowed, crisisOnly: false);
-        if (hint >= 0 && hint != language && _languages[hint].Lexicon.Script == _languages[language].Lexicon.Script)
+        // Which languages' rules run: all of the detected language's and of the person's own (same script);
+        // the crisis rules of every other language, unless the message is one the person received.
+        Span<byte> modes = stackalloc byte[_languages.Length];
+        for (var k = 0; k < modes.Length; k++)
         {
-            Run(hint, false, normalized, buffers, ref found, roleMask, crisisAllowed, crisisOnly: false);
+            modes[k] = crisisAllowed ? CrisisOnly : Off;
         }
 
-        if (crisisAllowed)
+        modes[language] = Full;
+        if (hint >= 0 && _languages[hint].Lexicon.Script == _languages[language].Lexicon.Script)
         {
-            for (var k = 0; k < _languages.Length; k++)
+            modes[hint] = Full;
+        }
+
+        var found = new Found(source);
+        var state = buffers.State(_index.Patterns.Length);
+        try
+        {
+            // Languages that read the shared folded text: one pass over its words for all of them.
+            Try(_index.Shared, normalized.Span, modes, roleMask, crisisAllowed, state);
+            foreach (var k in Order(language, hint, modes.Length))
             {
-                if (k != language && k != hint)
+                if (modes[k] != Off && _index.Own[k] is null)
                 {
-                    Run(k, false, normalized, buffers, ref found, roleMask, crisisAllowed, crisisOnly: true);
+                    TryUnanchored(k, normalized.Span, modes, roleMask, crisisAllowed, state);
+                    Evaluate(k, normalized, normalized, viaLanguage: false, modes[k], roleMask, crisisAllowed, state, ref found);
+                }
+            }
+
+            // Languages with their own folding or transliteration: each on its own rewritten copy.
+            foreach (var k in Order(language, hint, modes.Length))
+            {
+                if (modes[k] != Off && _index.Own[k] is { } own)
+                {
+                    _languages[k].Rewrite(normalized, buffers.Language, transliterated && k == language);
+                    Try(own, buffers.Language.Span, modes, roleMask, crisisAllowed, state);
+                    TryUnanchored(k, buffers.Language.Span, modes, roleMask, crisisAllowed, state);
+                    Evaluate(k, normalized, buffers.Language, viaLanguage: true, modes[k], roleMask, crisisAllowed, state, ref found);
+                }
+            }
+        }
+        finally
+        {
+            state.Reset();
+        }
+
+        return found.ToResult(_languages[language].Lexicon.Code);
+    }
+
+    private const byte Off = 0;
+    private const byte CrisisOnly = 1;
+    private const byte Full = 2;
+
+    /// <summary>The detected language first, then the person's, then the others: the first evidence wins.</summary>
+    private static IEnumerable<int> Order(int language, int hint, int count)
+    {
+        yield return language;
+        if (hint >= 0 && hint != language)
+        {
+            yield return hint;
+        }
+
+        for (var k = 0; k < count; k++)
+        {
+            if (k != language && k != hint)
+            {
+                yield return k;
+            }
+        }
+    }
+
+    private bool Wanted(int pattern, ReadOnlySpan<byte> modes, MessageRoleMask roleMask, bool crisisAllowed)
+    {
+        var rule = _index.Rules[_index.PatternRule[pattern]];
+        var mode = modes[rule.Language];
+        return mode != Off
+            && (mode == Full || rule.Crisis)
+            && (!rule.Crisis || crisisAllowed)
+            && (rule.Roles & roleMask) != 0;
+    }
+
+    /// <summary>At every word beginning, the patterns anchored there, each tried at that position only.</summary>
+    private void Try(AnchorIndex anchors, ReadOnlySpan<char> text, ReadOnlySpan<byte> modes, MessageRoleMask roleMask, bool crisisAllowed, MatchState state)
+    {
+        if (anchors.Count == 0)
+        {
+            return;
+        }
+
+        var i = 0;
+        while (i < text.Length)
+        {
+            if (!char.IsLetterOrDigit(text[i]))
+            {
+                i++;
+                continue;
+            }
+
+            var end = i;
+            while (end < text.Length && char.IsLetterOrDigit(text[end]))
+            {
+                end++;
+            }
+
+            if (anchors.Words.TryGetValue(text[i..end], out var exact))
+            {
+                TryAt(exact, text, i, modes, roleMask, crisisAllowed, state);
+            }
+
+            foreach (var length in anchors.PrefixLengths)
+            {
+                if (length > end - i)
+                {
+                    break;
+                }
+
+                if (anchors.Prefixes.TryGetValue(text.Slice(i, length), out var ids))
+                {
+                    TryAt(ids, text, i, modes, roleMask, crisisAllowed, state);
+                }
+            }
+
+            i = end;
+        }
+    }
+
+    private void TryAt(int[] ids, ReadOnlySpan<char> text, int at, ReadOnlySpan<byte> modes, MessageRoleMask roleMask, bool crisisAllowed, MatchState state)
+    {
+        foreach (var id in ids)
+        {
+            if (state.Start[id] < 0 && Wanted(id, modes, roleMask, crisisAllowed))
+            {
+                if (AttemptsByPattern is { } counts)
+                {
+                    counts[id]++;
+                }
+
+                if (TryMatch(_index.Patterns[id].Regex, text, at, out var start, out var matched))
+                {
+                    state.Record(id, start, matched);
+                }
+            }
+        }
+    }
+
+    /// <summary>For the benchmark's profile: how often each pattern is tried.</summary>
+    internal static int[]? AttemptsByPattern { get; set; }
+
+    private void TryUnanchored(int language, ReadOnlySpan<char> text, ReadOnlySpan<byte> modes, MessageRoleMask roleMask, bool crisisAllowed, MatchState state)
+    {
+        foreach (var id in _index.Unanchored[language])
+        {
+            if (state.Start[id] < 0 && Wanted(id, modes, roleMask, crisisAllowed) && TryMatch(_index.Patterns[id].Regex, text, 0, out var start, out var matched))
+            {
+                state.Record(id, start, matched);
+            }
+        }
+    }
+
+    /// <summary>A language's rules on what its patterns matched: match, and a <c>with</c> if any, and no <c>unless</c>.</summary>
+    private void Evaluate(int language, NormalizedText normalized, NormalizedText text, bool viaLanguage, byte mode, MessageRoleMask roleMask, bool crisisAllowed, MatchState state, ref Found found)
+    {
+        foreach (var rule in _index.RulesByLanguage[language])
+        {
+            if ((mode != Full && !rule.Crisis) || (rule.Crisis && !crisisAllowed) || (rule.Roles & roleMask) == 0 || found.Has(rule.CategoryIndex))
+            {
+                continue;
+            }
+
+            if (First(rule.Match, state) is not { } match)
+            {
+                continue;
+            }
+
+            if (rule.Unless.Length > 0 && Scan(rule.Unless, text.Span, state) is not null)
+            {
+                continue;
+            }
+
+            var evidence = Quote(found.Source, normalized, text, viaLanguage, match.Start, match.Length);
+            if (rule.With.Length > 0)
+            {
+                if (Scan(rule.With, text.Span, state) is not { } with)
+                {
+                    continue;
+                }
+
+                var other = Quote(found.Source, normalized, text, viaLanguage, with.Start, with.Length);
+                evidence = with.Start < match.Start ? $"{other} … {evidence}" : $"{evidence} … {other}";
+            }
+
+            found.Add(rule.CategoryIndex, evidence);
+        }
+    }
+
+    /// <summary>The earliest match of some "with" or "unless" patterns, each scanned once per message when first needed.</summary>
+    private (int Start, int Length)? Scan(int[] patterns, ReadOnlySpan<char> text, MatchState state)
+    {
+        foreach (var id in patterns)
+        {
+            if (state.Start[id] == MatchState.Untried)
+            {
+                if (TryMatch(_index.Patterns[id].Regex, text, 0, out var start, out var length))
+                {
+                    state.Record(id, start, length);
+                }
+                else
+                {
+                    state.Record(id, MatchState.NoMatch, 0);
                 }
             }
         }
 
-        return found.ToResult(_languages[language].Lexicon.Code);
+        return First(patterns, state);
+    }
+
+    /// <summary>The earliest match among some patterns, if any matched.</summary>
+    private static (int Start, int Length)? First(int[] patterns, MatchState state)
+    {
+        (int Start, int Length)? best = null;
+        foreach (var id in patterns)
+        {
+            var start = state.Start[id];
+            if (start >= 0 && (best is null || start < best.Value.Start))
+            {
+                best = (start, state.Length[id]);
+            }
+        }
+
+        return best;
     }
 
     /// <summary>Folds the text only (the benchmark's baseline).</summary>
@@ -134,25 +344,41 @@ public sealed class SafetyAnalyzer
         return buffers.Base.Length;
     }
 
-    /// <summary>Whether one compiled rule, alone, flags <paramref name="text"/> (for rule examples; uses the first language).</summary>
-    internal bool MatchesRule(CompiledMatcher matcher, string text)
+    /// <summary>Whether rule <paramref name="rule"/> of the first language, alone, flags <paramref name="text"/> (rule examples).</summary>
+    internal bool MatchesRule(int rule, string text)
     {
         var buffers = t_buffers ??= new Buffers();
         Span<int> letterHits = stackalloc int[_languages.Length];
-        buffers.Base.Load(text.AsSpan(0, Math.Min(text.Length, AnalysisOptions.MaxCharacters)), letterHits, _detector.Letters);
-        var (_, transliterated) = _detector.Detect(buffers.Base, letterHits, 0);
-        var state = _languages[0];
-        var target = buffers.Base;
-        if (transliterated || state.Lexicon.Fold.Count > 0)
+        var normalized = buffers.Base;
+        normalized.Load(text.AsSpan(0, Math.Min(text.Length, AnalysisOptions.MaxCharacters)), letterHits, _detector.Letters);
+        var (_, transliterated) = _detector.Detect(normalized, letterHits, 0);
+        Span<byte> modes = stackalloc byte[_languages.Length];
+        modes[0] = Full;
+        var state = buffers.State(_index.Patterns.Length);
+        try
         {
-            state.Rewrite(buffers.Base, buffers.Language, transliterated);
-            target = buffers.Language;
-        }
+            var span = normalized.Span;
+            if (_index.Own[0] is { } own)
+            {
+                _languages[0].Rewrite(normalized, buffers.Language, transliterated);
+                span = buffers.Language.Span;
+                Try(own, span, modes, MessageRoleMask.Any, true, state);
+            }
+            else
+            {
+                Try(_index.Shared, span, modes, MessageRoleMask.Any, true, state);
+            }
 
-        var span = target.Span;
-        return TryMatch(matcher.Match, span, out _, out _)
-            && (matcher.With is null || TryMatch(matcher.With, span, out _, out _))
-            && (matcher.Unless is null || !TryMatch(matcher.Unless, span, out _, out _));
+            TryUnanchored(0, span, modes, MessageRoleMask.Any, true, state);
+            var r = _index.RulesByLanguage[0][rule];
+            return First(r.Match, state) is not null
+                && (r.With.Length == 0 || Scan(r.With, span, state) is not null)
+                && (r.Unless.Length == 0 || Scan(r.Unless, span, state) is null);
+        }
+        finally
+        {
+            state.Reset();
+        }
     }
 
     private int HintIndex(string? locale)
@@ -175,66 +401,15 @@ public sealed class SafetyAnalyzer
         return -1;
     }
 
-    private void Run(int index, bool transliterated, NormalizedText normalized, Buffers buffers, ref Found found, MessageRoleMask roleMask, bool crisisAllowed, bool crisisOnly)
+    internal static long Attempts;
+
+    private static bool TryMatch(Regex regex, ReadOnlySpan<char> span, int at, out int start, out int length)
     {
-        var state = _languages[index];
-        var text = normalized;
-        var viaLanguage = false;
-        if (transliterated || state.Lexicon.Fold.Count > 0)
+        Attempts++;
+        foreach (var m in regex.EnumerateMatches(span, at))
         {
-            state.Rewrite(normalized, buffers.Language, transliterated);
-            text = buffers.Language;
-            viaLanguage = true;
-        }
-
-        var span = text.Span;
-        foreach (var matcher in state.Matchers)
-        {
-            var crisis = SignalCategories.IsCrisis(matcher.Category);
-            if ((crisisOnly && !crisis) || (crisis && !crisisAllowed) || (matcher.Roles & roleMask) == 0 || found.Has(matcher.CategoryIndex))
-            {
-                continue;
-            }
-
-            if (!TryMatch(matcher.Match, span, out var start, out var length))
-            {
-                continue;
-            }
-
-            var evidence = Quote(found.Source, normalized, text, viaLanguage, start, length);
-            if (matcher.With is not null)
-            {
-                if (!TryMatch(matcher.With, span, out var wStart, out var wLength))
-                {
-                    continue;
-                }
-
-                var other = Quote(found.Source, normalized, text, viaLanguage, wStart, wLength);
-                evidence = wStart < start ? $"{other} … {evidence}" : $"{evidence} … {other}";
-            }
-
-            if (matcher.Unless is not null && TryMatch(matcher.Unless, span, out _, out _))
-            {
-                continue;
-            }
-
-            found.Add(matcher.CategoryIndex, evidence);
-        }
-    }
-
-    private bool TryMatch(Regex regex, ReadOnlySpan<char> span, out int start, out int length)
-    {
-        try
-        {
-            foreach (var m in regex.EnumerateMatches(span))
-            {
-                (start, length) = (m.Index, m.Length);
-                return true;
-            }
-        }
-        catch (RegexMatchTimeoutException)
-        {
-            Interlocked.Increment(ref _timeouts);
+            (start, length) = (m.Index, m.Length);
+            return true;
         }
 
         (start, length) = (0, 0);
@@ -265,16 +440,55 @@ public sealed class SafetyAnalyzer
 
     private sealed class Buffers
     {
+        private MatchState? _state;
+
         public NormalizedText Base { get; } = new();
 
         public NormalizedText Language { get; } = new();
+
+        public MatchState State(int patterns) => _state is { } s && s.Start.Length == patterns ? s : _state = new MatchState(patterns);
     }
 
-    private sealed class LanguageState(Lexicon lexicon, IReadOnlyList<CompiledMatcher> matchers)
+    /// <summary>Where each pattern first matched in this message (-1: not yet); reset after each message.</summary>
+    private sealed class MatchState
+    {
+        private readonly List<int> _touched = [];
+
+        public const int Untried = -1;
+        public const int NoMatch = -2;
+
+        public MatchState(int patterns)
+        {
+            Start = new int[patterns];
+            Length = new int[patterns];
+            Array.Fill(Start, -1);
+        }
+
+        public int[] Start { get; }
+
+        public int[] Length { get; }
+
+        public void Record(int pattern, int start, int length)
+        {
+            Start[pattern] = start;
+            Length[pattern] = length;
+            _touched.Add(pattern);
+        }
+
+        public void Reset()
+        {
+            foreach (var p in _touched)
+            {
+                Start[p] = -1;
+            }
+
+            _touched.Clear();
+        }
+    }
+
+    private sealed class LanguageState(Lexicon lexicon)
     {
         public Lexicon Lexicon { get; } = lexicon;
-
-        public CompiledMatcher[] Matchers { get; } = [.. matchers];
 
         /// <summary>The text as this language's rules read it: transliterated to its letters, then its own folding.</summary>
         public void Rewrite(NormalizedText from, NormalizedText to, bool transliterate)

@@ -185,6 +185,11 @@ internal static class TextFolding
             return Store(c, special, multi);
         }
 
+        if (!MayDecompose(c))
+        {
+            return char.ToLowerInvariant(c);
+        }
+
         var decomposed = c.ToString().Normalize(NormalizationForm.FormKD);
         var sb = new StringBuilder(decomposed.Length);
         foreach (var d in decomposed)
@@ -200,6 +205,18 @@ internal static class TextFolding
 
         return Store(c, sb.ToString(), multi);
     }
+
+    /// <summary>Blocks where compatibility decomposition changes letters SafetyBot reads (others are only lower-cased).</summary>
+    private static bool MayDecompose(char c) => c switch
+    {
+        <= '\u052F' => true, // Latin, IPA, Greek, Cyrillic
+        >= '\u0600' and <= '\u06FF' => true, // Arabic
+        >= '\u1D00' and <= '\u1EFF' => true, // phonetic extensions, Latin extended additional
+        >= '\u2000' and <= '\u24FF' => true, // punctuation, letter-like, number forms, enclosed alphanumerics
+        >= '\uFB00' and <= '\uFDFF' => true, // ligatures, Arabic presentation forms A
+        >= '\uFE70' and <= '\uFFEF' => true, // Arabic presentation forms B, full-width forms
+        _ => false,
+    };
 
     private static char Store(char c, string folded, Dictionary<char, string> multi)
     {

@@ -23,6 +23,9 @@ public static class AnalyzeCommand
                analyze check                                            check analysis/*.json and every rule example
         """;
 
+    /// <summary>Letters as they are (Cyrillic, Arabic), not as \u escapes: this output is read by people.</summary>
+    private static readonly JsonSerializerOptions Readable = new(AnalyzeEndpoints.Json) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -117,7 +120,7 @@ public static class AnalyzeCommand
             text = await input.ReadToEndAsync().ConfigureAwait(false);
         }
 
-        await output.WriteLineAsync(JsonSerializer.Serialize(analyzer.Analyze(text, locale, role), AnalyzeEndpoints.Json)).ConfigureAwait(false);
+        await output.WriteLineAsync(JsonSerializer.Serialize(analyzer.Analyze(text, locale, role), Readable)).ConfigureAwait(false);
         return 0;
     }
 
@@ -130,7 +133,7 @@ public static class AnalyzeCommand
         }
         catch (IOException ex)
         {
-            await output.WriteLineAsync(JsonSerializer.Serialize(new { error = $"cannot read {file}: {ex.Message}" }, AnalyzeEndpoints.Json)).ConfigureAwait(false);
+            await output.WriteLineAsync(JsonSerializer.Serialize(new { error = $"cannot read {file}: {ex.Message}" }, Readable)).ConfigureAwait(false);
             return 1;
         }
 
@@ -146,14 +149,15 @@ public static class AnalyzeCommand
                     continue;
                 }
 
-                string? id = null, text = null, lang = null;
+                JsonElement? id = null;
+                string? text = null, lang = null;
                 try
                 {
                     using var doc = JsonDocument.Parse(line);
                     var root = doc.RootElement;
                     if (root.ValueKind == JsonValueKind.Object)
                     {
-                        id = root.TryGetProperty("id", out var i) ? (i.ValueKind == JsonValueKind.String ? i.GetString() : i.GetRawText()) : null;
+                        id = root.TryGetProperty("id", out var i) ? i.Clone() : null;
                         text = root.TryGetProperty("text", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
                         lang = root.TryGetProperty("lang", out var l) && l.ValueKind == JsonValueKind.String ? l.GetString() : null;
                     }
@@ -166,12 +170,12 @@ public static class AnalyzeCommand
                 if (text is null)
                 {
                     failed++;
-                    await output.WriteLineAsync(JsonSerializer.Serialize(new { id, line = lineNumber, error = "expected {\"id\": …, \"text\": \"…\", \"lang\": \"xx\" (optional)}" }, AnalyzeEndpoints.Json)).ConfigureAwait(false);
+                    await output.WriteLineAsync(JsonSerializer.Serialize(new { id, line = lineNumber, error = "expected {\"id\": …, \"text\": \"…\", \"lang\": \"xx\" (optional)}" }, Readable)).ConfigureAwait(false);
                     continue;
                 }
 
                 var result = analyzer.Analyze(text, lang ?? locale, role);
-                await output.WriteLineAsync(JsonSerializer.Serialize(new { id, result.Language, result.Signals, result.Crisis }, AnalyzeEndpoints.Json)).ConfigureAwait(false);
+                await output.WriteLineAsync(JsonSerializer.Serialize(new { id, result.Language, result.Signals, result.Crisis }, Readable)).ConfigureAwait(false);
             }
         }
         finally

@@ -1,5 +1,4 @@
 using SafetyBot.Core.Analysis;
-using SafetyBot.Core.Bot;
 
 namespace SafetyBot.Core.Tests.Analysis;
 
@@ -9,11 +8,28 @@ namespace SafetyBot.Core.Tests.Analysis;
 /// </summary>
 public sealed class CorpusQualityTests
 {
+    /// <summary>The repository (the rules and the corpus as committed, not copies next to the tests).</summary>
+    public static string RepositoryRoot
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "SafetyBot.sln")))
+                {
+                    return dir.FullName;
+                }
+            }
+
+            throw new InvalidOperationException("The tests run inside the repository.");
+        }
+    }
+
     private static readonly string[] Codes = ["en", "es", "fr", "de", "it", "ru", "uk", "pl", "ro", "ar", "tr", "pt"];
 
     public static TheoryData<string> Languages => [.. Codes];
 
-    private static readonly string Root = BotContent.LocateRoot(null);
+    private static readonly string Root = RepositoryRoot;
     private static readonly SafetyAnalyzer Analyzer = SafetyAnalyzer.LoadShared(SafetyAnalyzer.LocateFolder(Root));
     private static readonly IReadOnlyList<LabelledMessage> Corpus = LabelledMessage.LoadFolder(Path.Combine(Root, "tests", "data", "analysis", "corpus"));
     private static readonly AnalyzerEvaluation Evaluation = AnalyzerEvaluation.Run(Analyzer, Corpus);
