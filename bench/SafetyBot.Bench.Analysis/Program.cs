@@ -3,7 +3,9 @@ using BenchmarkDotNet.Running;
 using SafetyBot.Bench.Analysis;
 using SafetyBot.Core.Analysis;
 
-// quality [--root DIR] [--lang xx] [--misses]   precision/recall on tests/data/analysis/corpus
+// quality [--root DIR] [--lang xx] [--misses] [--set corpus|holdout]
+//                                              precision/recall on tests/data/analysis/corpus (or holdout)
+// load / profile                               load time, time per corpus message, most-tried patterns
 // check   [--root DIR]                         every rule's examples and counter-examples
 // speed   [BenchmarkDotNet options]            time per message, one core
 var command = args.Length > 0 ? args[0] : "quality";
@@ -14,11 +16,12 @@ switch (command)
     {
         var analyzer = SafetyAnalyzer.Load(Path.Combine(root, "analysis"));
         var language = Option(args, "--lang");
-        var corpus = LabelledMessage.LoadFolder(Path.Combine(root, "tests", "data", "analysis", "corpus"))
+        var set = Option(args, "--set") ?? "corpus"; // corpus: the rules were tuned on it; holdout: never seen by their authors
+        var corpus = LabelledMessage.LoadFolder(Path.Combine(root, "tests", "data", "analysis", set))
             .Where(m => language is null || m.Language == language)
             .ToList();
         var evaluation = AnalyzerEvaluation.Run(analyzer, corpus);
-        Console.WriteLine($"SafetyBot analyser on {corpus.Count} labelled messages ({Environment.ProcessorCount} cores)");
+        Console.WriteLine($"SafetyBot analyser on {corpus.Count} labelled messages of tests/data/analysis/{set} ({Environment.ProcessorCount} cores)");
         Console.WriteLine(evaluation.Report(args.Contains("--misses")));
         return 0;
     }

@@ -67,7 +67,7 @@ internal sealed class LanguageDetector
         {
             foreach (var w in lexicons[i].DetectWords)
             {
-                var key = lexicons[i].FoldForLanguage(w);
+                var key = TextFolding.FoldString(w); // as the text is read for detection: before any language's own folding
                 var v = words.GetValueOrDefault(key);
                 words[key] = (v.Native | (1UL << i), v.Latin);
             }

@@ -126,6 +126,19 @@ internal sealed class LexiconCompiler
                 continue;
             }
 
+            if (c == ' ' && i + 1 < pattern.Length && pattern[i + 1] == '?' && prefix.Length > 0)
+            {
+                // An optional space: the word ends here, or runs on into the next one.
+                var joinedWord = Anchors(prefix + pattern[(i + 2)..], path, depth + 1);
+                if (joinedWord is null)
+                {
+                    return Single(prefix, exact: false);
+                }
+
+                joinedWord.Add(new Anchor(prefix.ToString(), Exact: true));
+                return joinedWord;
+            }
+
             if (c is '\'' or '\u2019' or '\u2018' or '\u02BC' or '`' && prefix.Length > 0)
             {
                 // An apostrophe is an optional separator: "i'm" is the word "i" then "m", or the word "im".
@@ -298,6 +311,11 @@ internal sealed class LexiconCompiler
                     else if (sb.Length == 0 || sb[^1] is '(' or '|')
                     {
                         // A space at the start of an alternative is layout, not a separator.
+                    }
+                    else if (j + 1 < source.Length && source[j + 1] == '?')
+                    {
+                        sb.Append("(?:").Append(Sep).Append(")?"); // "gift ?cards": with or without a space
+                        j++;
                     }
                     else
                     {

@@ -119,11 +119,13 @@ public sealed class SafetyAnalyzer
 
         var found = new Found(source);
         var state = buffers.State(_index.Patterns.Length);
+        Span<int> order = stackalloc int[_languages.Length];
+        Order(language, hint, order);
         try
         {
             // Languages that read the shared folded text: one pass over its words for all of them.
             Try(_index.Shared, normalized.Span, modes, roleMask, crisisAllowed, state);
-            foreach (var k in Order(language, hint, modes.Length))
+            foreach (var k in order)
             {
                 if (modes[k] != Off && _index.Own[k] is null)
                 {
@@ -133,7 +135,7 @@ public sealed class SafetyAnalyzer
             }
 
             // Languages with their own folding or transliteration: each on its own rewritten copy.
-            foreach (var k in Order(language, hint, modes.Length))
+            foreach (var k in order)
             {
                 if (modes[k] != Off && _index.Own[k] is { } own)
                 {
@@ -157,19 +159,20 @@ public sealed class SafetyAnalyzer
     private const byte Full = 2;
 
     /// <summary>The detected language first, then the person's, then the others: the first evidence wins.</summary>
-    private static IEnumerable<int> Order(int language, int hint, int count)
+    private static void Order(int language, int hint, Span<int> order)
     {
-        yield return language;
+        var n = 0;
+        order[n++] = language;
         if (hint >= 0 && hint != language)
         {
-            yield return hint;
+            order[n++] = hint;
         }
 
-        for (var k = 0; k < count; k++)
+        for (var k = 0; k < order.Length; k++)
         {
             if (k != language && k != hint)
             {
-                yield return k;
+                order[n++] = k;
             }
         }
     }

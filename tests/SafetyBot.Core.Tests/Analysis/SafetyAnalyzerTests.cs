@@ -63,6 +63,27 @@ public sealed class SafetyAnalyzerTests : IDisposable
     }
 
     [Fact]
+    public void OptionalWordsAndSpaces_Match()
+    {
+        _files.Write("en", TestLexicons.File_("en", "Latin", ["the", "you"],
+        [
+            TestLexicons.Rule("gift", "payment_demand", ["gift ?cards?"]),
+            TestLexicons.Rule("pics", "image_request", ["send (me )?pic*"]),
+        ]));
+        var analyzer = SafetyAnalyzer.Load(_files.Folder);
+
+        foreach (var text in new[] { "buy giftcards", "buy gift cards", "a gift card now" })
+        {
+            Assert.True(analyzer.Analyze(text).Has(SignalCategories.PaymentDemand), text);
+        }
+
+        foreach (var text in new[] { "send me pics", "send pictures", "SEND ME A PIC" })
+        {
+            Assert.Equal(text != "SEND ME A PIC", analyzer.Analyze(text).Has(SignalCategories.ImageRequest));
+        }
+    }
+
+    [Fact]
     public void Unless_KeepsTheRuleSilent()
     {
         Assert.True(_analyzer.Analyze("don't tell your mom ok").Has(SignalCategories.Secrecy));

@@ -25,7 +25,7 @@ public sealed class CrisisTests
         var reply = Assert.Single(replies);
         Assert.Contains(words, reply.Text, StringComparison.Ordinal);
         Assert.Contains(number, reply.Text, StringComparison.Ordinal);
-        var actions = reply.SuggestedActions.Actions.Select(a => a.Value as string).ToList();
+        var actions = reply.SuggestedActions.Actions.Select(a => (a.Value as Newtonsoft.Json.Linq.JObject)?.Value<string>("action")).ToList();
         Assert.Contains(BotActions.Human, actions); // a way to a person
         Assert.Contains(BotActions.Exit, actions); // and a way to leave
 
