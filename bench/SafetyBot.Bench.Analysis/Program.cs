@@ -68,7 +68,8 @@ switch (command)
             }
         }
 
-        var corpus = LabelledMessage.LoadFolder(Path.Combine(root, "tests", "data", "analysis", "corpus"));
+        var only = Option(args, "--lang");
+        var corpus = LabelledMessage.LoadFolder(Path.Combine(root, "tests", "data", "analysis", "corpus")).Where(m => only is null || m.Language == only).ToList();
         SafetyAnalyzer.AttemptsByPattern = new int[index.Patterns.Length];
         foreach (var m in corpus)
         {

@@ -6,8 +6,11 @@ namespace SafetyBot.Core.Analysis;
 /// <summary>One pattern ready to run: anchored at a word start when its first word has literal letters.</summary>
 internal sealed record CompiledPattern(Regex Regex, IReadOnlySet<Anchor>? Anchors);
 
-/// <summary>Letters a match starts with: the whole first word (<paramref name="Exact"/>) or its beginning.</summary>
-internal readonly record struct Anchor(string Text, bool Exact);
+/// <summary>
+/// Letters a match starts with: the whole first word (<paramref name="Exact"/>) or its beginning; and, when the
+/// pattern's second word is literal, that word (or its beginning), checked before the pattern is tried.
+/// </summary>
+internal readonly record struct Anchor(string Text, bool Exact, Anchor[]? Next = null);
 
 /// <summary>
 /// Turns the pattern language of <c>analysis/README.md</c> into .NET regular expressions over folded text:
@@ -55,7 +58,7 @@ internal sealed class LexiconCompiler
     /// The literal beginnings a match must start with (folded like the text), or null when the pattern can start
     /// with something else (a character class, a symbol).
     /// </summary>
-    internal HashSet<Anchor>? Anchors(string pattern, string path, int depth)
+    internal HashSet<Anchor>? Anchors(string pattern, string path, int depth, bool withNext = true)
     {
         if (depth > 12)
         {
@@ -68,15 +71,10 @@ internal sealed class LexiconCompiler
             var c = pattern[i];
             if (c == '(' || c == '{')
             {
-                if (prefix.Length > 0)
-                {
-                    return Single(prefix, exact: false);
-                }
-
                 var (alternatives, next) = c == '(' ? Group(pattern, i) : Term(pattern, i, path);
-                if (alternatives is null)
+                if (alternatives is null || (prefix.Length > 0 && alternatives.Count > 64))
                 {
-                    return null;
+                    return prefix.Length > 0 ? Single(prefix, exact: false) : null;
                 }
 
                 var rest = pattern[next..];
@@ -86,10 +84,21 @@ internal sealed class LexiconCompiler
                     rest = rest[1..];
                 }
 
+                if (prefix.Length > 0)
+                {
+                    // Letters, then alternatives, in one word ("(و|ف)?(امسحي|احذفي)", "pic(s|ture)"): spell each out.
+                    alternatives = [.. alternatives.Select(a => prefix + a)];
+                    if (optional)
+                    {
+                        alternatives.Add(prefix.ToString());
+                        optional = false;
+                    }
+                }
+
                 var result = new HashSet<Anchor>();
                 foreach (var alternative in alternatives)
                 {
-                    if (Anchors(alternative + rest, path, depth + 1) is not { } set)
+                    if (Anchors(alternative + rest, path, depth + 1, withNext) is not { } set)
                     {
                         return null;
                     }
@@ -99,7 +108,7 @@ internal sealed class LexiconCompiler
 
                 if (optional)
                 {
-                    if (Anchors(rest.TrimStart(), path, depth + 1) is not { } set)
+                    if (Anchors(rest.TrimStart(), path, depth + 1, withNext) is not { } set)
                     {
                         return null;
                     }
@@ -107,7 +116,7 @@ internal sealed class LexiconCompiler
                     result.UnionWith(set);
                 }
 
-                return result.Count == 0 ? null : result;
+                return result.Count == 0 ? null : result.Count > 512 ? null : result;
             }
 
             if (char.IsLetterOrDigit(c))
@@ -129,35 +138,53 @@ internal sealed class LexiconCompiler
             if (c == ' ' && i + 1 < pattern.Length && pattern[i + 1] == '?' && prefix.Length > 0)
             {
                 // An optional space: the word ends here, or runs on into the next one.
-                var joinedWord = Anchors(prefix + pattern[(i + 2)..], path, depth + 1);
+                var joinedWord = Anchors(prefix + pattern[(i + 2)..], path, depth + 1, withNext);
                 if (joinedWord is null)
                 {
                     return Single(prefix, exact: false);
                 }
 
-                joinedWord.Add(new Anchor(prefix.ToString(), Exact: true));
+                joinedWord.Add(WithNext(prefix.ToString(), pattern[(i + 2)..]));
                 return joinedWord;
             }
 
             if (c is '\'' or '\u2019' or '\u2018' or '\u02BC' or '`' && prefix.Length > 0)
             {
                 // An apostrophe is an optional separator: "i'm" is the word "i" then "m", or the word "im".
-                var joined = Anchors(prefix + pattern[(i + 1)..], path, depth + 1);
+                var joined = Anchors(prefix + pattern[(i + 1)..], path, depth + 1, withNext);
                 if (joined is null)
                 {
                     return Single(prefix, exact: false);
                 }
 
-                joined.Add(new Anchor(prefix.ToString(), Exact: true));
+                joined.Add(WithNext(prefix.ToString(), pattern[(i + 1)..]));
                 return joined;
             }
 
             // A space ends the first word: the text's word must be exactly this. A class, an escape or a
             // symbol: the word only starts like this.
-            return Single(prefix, exact: c == ' ');
+            if (c == ' ' && prefix.Length > 0 && char.IsLetterOrDigit(prefix[0]))
+            {
+                return [WithNext(prefix.ToString(), pattern[(i + 1)..])];
+            }
+
+            return Single(prefix, exact: false);
         }
 
         return Single(prefix, exact: true);
+
+        Anchor WithNext(string first, string rest)
+        {
+            if (!withNext)
+            {
+                return new Anchor(first, true);
+            }
+
+            // The second word's possible beginnings, when it has literal ones (checked before trying the pattern).
+            var trimmed = rest.TrimStart(' ');
+            var next = trimmed.Length == 0 || trimmed[0] == '~' ? null : Anchors(trimmed, path, depth + 1, withNext: false);
+            return new Anchor(first, true, next is { Count: > 0 and <= 64 } ? [.. next] : null);
+        }
 
         static HashSet<Anchor>? Single(StringBuilder prefix, bool exact) =>
             prefix.Length == 0 || !char.IsLetterOrDigit(prefix[0]) ? null : [new Anchor(prefix.ToString(), exact)];

@@ -14,29 +14,61 @@ internal sealed record IndexedRule(
     int[] With,
     int[] Unless);
 
+/// <summary>A pattern to try where its anchor occurs, when the next word is one of <see cref="Next"/> (if set).</summary>
+internal readonly record struct AnchorTarget(int Pattern, Anchor[]? Next)
+{
+    public bool Allows(ReadOnlySpan<char> next)
+    {
+        if (Next is null)
+        {
+            return true;
+        }
+
+        foreach (var word in Next)
+        {
+            if (word.Exact ? next.SequenceEqual(word.Text) : next.StartsWith(word.Text, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
 /// <summary>Whole first words and word beginnings → the patterns that can match there.</summary>
 internal sealed class AnchorIndex
 {
-    private readonly FrozenDictionary<string, int[]> _words;
-    private readonly FrozenDictionary<string, int[]> _prefixes;
+    private readonly FrozenDictionary<string, AnchorTarget[]> _words;
+    private readonly FrozenDictionary<string, AnchorTarget[]> _prefixes;
 
     public AnchorIndex(Dictionary<Anchor, List<int>> anchors)
     {
-        _words = anchors.Where(a => a.Key.Exact).ToFrozenDictionary(kv => kv.Key.Text, kv => kv.Value.Distinct().ToArray(), StringComparer.Ordinal);
-        _prefixes = anchors.Where(a => !a.Key.Exact).ToFrozenDictionary(kv => kv.Key.Text, kv => kv.Value.Distinct().ToArray(), StringComparer.Ordinal);
+        _words = Group(anchors.Where(a => a.Key.Exact));
+        _prefixes = Group(anchors.Where(a => !a.Key.Exact));
         Words = _words.GetAlternateLookup<ReadOnlySpan<char>>();
         Prefixes = _prefixes.GetAlternateLookup<ReadOnlySpan<char>>();
         PrefixLengths = [.. _prefixes.Keys.Select(k => k.Length).Distinct().Order()];
+        LengthsByFirstLetter = _prefixes.Keys.GroupBy(k => k[0])
+            .ToFrozenDictionary(g => g.Key, g => g.Aggregate(0UL, (mask, k) => mask | (1UL << Math.Min(k.Length, 63))));
     }
 
     /// <summary>Patterns whose first word is exactly the key.</summary>
-    public FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Words { get; }
+    public FrozenDictionary<string, AnchorTarget[]>.AlternateLookup<ReadOnlySpan<char>> Words { get; }
 
     /// <summary>Patterns whose first word starts with the key.</summary>
-    public FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Prefixes { get; }
+    public FrozenDictionary<string, AnchorTarget[]>.AlternateLookup<ReadOnlySpan<char>> Prefixes { get; }
+
+    private static FrozenDictionary<string, AnchorTarget[]> Group(IEnumerable<KeyValuePair<Anchor, List<int>>> anchors) =>
+        anchors.SelectMany(kv => kv.Value.Select(id => (kv.Key.Text, Target: new AnchorTarget(id, kv.Key.Next))))
+            .GroupBy(x => x.Text, StringComparer.Ordinal)
+            .ToFrozenDictionary(g => g.Key, g => g.Select(x => x.Target).ToArray(), StringComparer.Ordinal);
 
     /// <summary>The lengths of the prefixes, shortest first.</summary>
     public int[] PrefixLengths { get; }
+
+    /// <summary>Per first letter, a bit per prefix length that exists (so most words need no prefix lookup at all).</summary>
+    public FrozenDictionary<char, ulong> LengthsByFirstLetter { get; }
 
     public int Count => _words.Count + _prefixes.Count;
 }
@@ -52,6 +84,7 @@ internal sealed class RuleIndex
     {
         var patterns = new List<CompiledPattern>();
         var patternRule = new List<int>();
+        var isMatch = new List<bool>();
         var rules = new List<IndexedRule>();
         var shared = new Dictionary<Anchor, List<int>>();
         var own = new Dictionary<Anchor, List<int>>?[lexicons.Count];
@@ -72,6 +105,7 @@ internal sealed class RuleIndex
                         var id = patterns.Count;
                         patterns.Add(p);
                         patternRule.Add(ruleIndex);
+                        isMatch.Add(kind == "match");
                         if (kind != "match")
                         {
                             return id;
@@ -104,6 +138,7 @@ internal sealed class RuleIndex
 
         Patterns = [.. patterns];
         PatternRule = [.. patternRule];
+        IsMatchPattern = [.. isMatch];
         Rules = [.. rules];
         Shared = new AnchorIndex(shared);
         Own = [.. own.Select(o => o is null ? null : new AnchorIndex(o))];
@@ -114,6 +149,9 @@ internal sealed class RuleIndex
     public CompiledPattern[] Patterns { get; }
 
     public int[] PatternRule { get; }
+
+    /// <summary>Whether a pattern is one of its rule's <c>match</c> patterns (not <c>with</c> or <c>unless</c>).</summary>
+    public bool[] IsMatchPattern { get; }
 
     public IndexedRule[] Rules { get; }
 

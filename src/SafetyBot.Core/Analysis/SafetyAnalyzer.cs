@@ -210,21 +210,35 @@ public sealed class SafetyAnalyzer
                 end++;
             }
 
-            if (anchors.Words.TryGetValue(text[i..end], out var exact))
+            // The next word, for patterns whose second word is literal.
+            var nextStart = end;
+            while (nextStart < text.Length && !char.IsLetterOrDigit(text[nextStart]))
             {
-                TryAt(exact, text, i, modes, roleMask, crisisAllowed, state);
+                nextStart++;
             }
 
-            foreach (var length in anchors.PrefixLengths)
+            var nextEnd = nextStart;
+            while (nextEnd < text.Length && char.IsLetterOrDigit(text[nextEnd]))
             {
-                if (length > end - i)
-                {
-                    break;
-                }
+                nextEnd++;
+            }
 
-                if (anchors.Prefixes.TryGetValue(text.Slice(i, length), out var ids))
+            var next = text[nextStart..nextEnd];
+            if (anchors.Words.TryGetValue(text[i..end], out var exact))
+            {
+                TryAt(exact, text, i, next, modes, roleMask, crisisAllowed, state);
+            }
+
+            if (anchors.LengthsByFirstLetter.TryGetValue(text[i], out var lengths))
+            {
+                var wordLength = end - i;
+                for (var length = 1; lengths >> length != 0 && length <= wordLength && length < 64; length++)
                 {
-                    TryAt(ids, text, i, modes, roleMask, crisisAllowed, state);
+                    if ((lengths & (1UL << length)) != 0
+                        && anchors.Prefixes.TryGetValue(text.Slice(i, length), out var targets))
+                    {
+                        TryAt(targets, text, i, next, modes, roleMask, crisisAllowed, state);
+                    }
                 }
             }
 
@@ -232,10 +246,16 @@ public sealed class SafetyAnalyzer
         }
     }
 
-    private void TryAt(int[] ids, ReadOnlySpan<char> text, int at, ReadOnlySpan<byte> modes, MessageRoleMask roleMask, bool crisisAllowed, MatchState state)
+    private void TryAt(AnchorTarget[] targets, ReadOnlySpan<char> text, int at, ReadOnlySpan<char> next, ReadOnlySpan<byte> modes, MessageRoleMask roleMask, bool crisisAllowed, MatchState state)
     {
-        foreach (var id in ids)
+        foreach (var target in targets)
         {
+            var id = target.Pattern;
+            if (!target.Allows(next))
+            {
+                continue;
+            }
+
             if (state.Start[id] < 0 && Wanted(id, modes, roleMask, crisisAllowed))
             {
                 if (AttemptsByPattern is { } counts)
@@ -246,6 +266,7 @@ public sealed class SafetyAnalyzer
                 if (TryMatch(_index.Patterns[id].Regex, text, at, out var start, out var matched))
                 {
                     state.Record(id, start, matched);
+                    state.Fired(_index.PatternRule[id]);
                 }
             }
         }
@@ -261,6 +282,7 @@ public sealed class SafetyAnalyzer
             if (state.Start[id] < 0 && Wanted(id, modes, roleMask, crisisAllowed) && TryMatch(_index.Patterns[id].Regex, text, 0, out var start, out var matched))
             {
                 state.Record(id, start, matched);
+                state.Fired(_index.PatternRule[id]);
             }
         }
     }
@@ -268,8 +290,15 @@ public sealed class SafetyAnalyzer
     /// <summary>A language's rules on what its patterns matched: match, and a <c>with</c> if any, and no <c>unless</c>.</summary>
     private void Evaluate(int language, NormalizedText normalized, NormalizedText text, bool viaLanguage, byte mode, MessageRoleMask roleMask, bool crisisAllowed, MatchState state, ref Found found)
     {
-        foreach (var rule in _index.RulesByLanguage[language])
+        state.SortRules();
+        foreach (var ruleIndex in state.Rules)
         {
+            var rule = _index.Rules[ruleIndex];
+            if (rule.Language != language)
+            {
+                continue;
+            }
+
             if ((mode != Full && !rule.Crisis) || (rule.Crisis && !crisisAllowed) || (rule.Roles & roleMask) == 0 || found.Has(rule.CategoryIndex))
             {
                 continue;
@@ -478,6 +507,26 @@ public sealed class SafetyAnalyzer
             _touched.Add(pattern);
         }
 
+        /// <summary>Rules whose <c>match</c> matched somewhere in this message (in rule order once sorted).</summary>
+        public List<int> Rules { get; } = [];
+
+        private bool _sorted = true;
+
+        public void Fired(int rule)
+        {
+            Rules.Add(rule);
+            _sorted = false;
+        }
+
+        public void SortRules()
+        {
+            if (!_sorted)
+            {
+                Rules.Sort();
+                _sorted = true;
+            }
+        }
+
         public void Reset()
         {
             foreach (var p in _touched)
@@ -486,6 +535,8 @@ public sealed class SafetyAnalyzer
             }
 
             _touched.Clear();
+            Rules.Clear();
+            _sorted = true;
         }
     }
 
