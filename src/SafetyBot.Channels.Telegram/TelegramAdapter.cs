@@ -88,6 +88,7 @@ public sealed partial class TelegramAdapter : SafetyBotAdapter
         for (var i = 0; i < activities.Length; i++)
         {
             var activity = activities[i];
+            var urgent = activity.Importance == ActivityImportance.High; // the crisis response
             responses[i] = new ResourceResponse(string.Empty);
             switch (activity.Type)
             {
@@ -100,7 +101,7 @@ public sealed partial class TelegramAdapter : SafetyBotAdapter
                     for (var p = 0; p < parts.Count; p++)
                     {
                         var keyboard = p == parts.Count - 1 ? Keyboard(activity.SuggestedActions) : null;
-                        await _pacer.WaitAsync(chatId, cancellationToken).ConfigureAwait(false);
+                        await _pacer.WaitAsync(chatId, urgent, cancellationToken).ConfigureAwait(false);
                         var sent = await _client.SendMessage(chatId, parts[p], replyMarkup: keyboard, cancellationToken: cancellationToken).ConfigureAwait(false);
                         responses[i] = new ResourceResponse(sent.Id.ToString(CultureInfo.InvariantCulture));
                         if (log is not null)

@@ -166,6 +166,33 @@ public sealed class TelegramChannelTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ACrisisReply_JumpsTheOutboundQueue_WhileOthersWaitForThePacer()
+    {
+        // 16 people start at once and one writes in crisis, all in one batch. At 6 messages a second overall
+        // (one of them kept for urgent replies) the 32 ordinary messages take about 6 seconds.
+        var others = Enumerable.Range(0, 16).Select(i => _telegram.NewChat($"P{i}", "en")).ToList();
+        var person = _telegram.NewChat("Kim", "en");
+        foreach (var chat in others)
+        {
+            _telegram.PostCommand(chat, "/start");
+        }
+
+        _telegram.PostText(person, "i don't want to live anymore");
+        await using var host = await StartHostAsync(new Dictionary<string, string?>
+        {
+            ["Telegram:PaceMessages"] = "true",
+            ["Telegram:MessagesPerSecond"] = "6",
+        });
+
+        var crisis = await _telegram.WaitForMessageAsync(person, m => m.Text.Contains("call 112", StringComparison.Ordinal), Wait);
+        var ordinaryBefore = others.Sum(c => _telegram.MessagesTo(c).Count);
+
+        Assert.Contains("you don't have to carry this alone", crisis.Text, StringComparison.Ordinal);
+        Assert.True(ordinaryBefore <= 12, $"{ordinaryBefore} of 32 ordinary messages went out before the crisis reply");
+        await _telegram.WaitUntilAsync(() => others.Sum(c => _telegram.MessagesTo(c).Count) == 32, Wait); // and nobody is dropped
+    }
+
+    [Fact]
     public async Task CommandMenus_ArePublishedInEveryLanguage()
     {
         await using var host = await StartHostAsync();

@@ -74,7 +74,9 @@ public sealed class SafetyBotBot(ConversationState conversationState, BotContent
                 var key = analysis.Has(SignalCategories.CrisisDanger) ? "crisis.danger" : "crisis.self_harm";
                 var text = Text(language, key, ("emergency", Emergency(turnContext))) + "\n\n"
                     + HelplineLines(language, turnContext.TurnState.Get<string>(TurnKeys.Country));
-                await turnContext.SendActivityAsync(WithMenu(MessageFactory.Text(text), language, onlyEssentials: true), cancellationToken).ConfigureAwait(false);
+                var crisisReply = WithMenu(MessageFactory.Text(text), language, onlyEssentials: true);
+                crisisReply.Importance = ActivityImportance.High; // channels send it before anything else waiting
+                await turnContext.SendActivityAsync(crisisReply, cancellationToken).ConfigureAwait(false);
                 return;
             }
         }
