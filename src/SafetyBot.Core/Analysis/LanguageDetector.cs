@@ -87,8 +87,17 @@ internal sealed class LanguageDetector
     public LetterIndex Letters { get; }
 
     /// <summary>The detected language (index into the lexicons, or -1 when the text has no letters) and whether it is transliterated.</summary>
-    public (int Language, bool Transliterated) Detect(NormalizedText text, ReadOnlySpan<int> letterHits, int hint)
+    public (int Language, bool Transliterated) Detect(NormalizedText text, ReadOnlySpan<int> letterHits, int hint) =>
+        Detect(text, letterHits, hint, out _);
+
+    /// <summary>
+    /// As <see cref="Detect(NormalizedText, ReadOnlySpan{int}, int)"/>; <paramref name="closeSecond"/> is another
+    /// language of the same script that scored within one word of the winner (-1 if none): short messages
+    /// are often ambiguous, and the analyser then runs that language's rules as well.
+    /// </summary>
+    public (int Language, bool Transliterated) Detect(NormalizedText text, ReadOnlySpan<int> letterHits, int hint, out int closeSecond)
     {
+        closeSecond = -1;
         var script = text.Arabic > text.Cyrillic && text.Arabic > text.Latin ? "Arabic"
             : text.Cyrillic > text.Latin ? "Cyrillic"
             : text.Latin > 0 ? "Latin"
@@ -127,6 +136,8 @@ internal sealed class LanguageDetector
         var best = -1;
         var bestScore = 0.0;
         var transliterated = false;
+        var second = -1;
+        var secondScore = 0.0;
         for (var k = 0; k < n; k++)
         {
             var lex = _lexicons[k];
@@ -136,7 +147,16 @@ internal sealed class LanguageDetector
                 var score = native[k] + (2.0 * letterHits[k]) + bonus;
                 if (score > bestScore)
                 {
+                    if (best >= 0 && !transliterated)
+                    {
+                        (second, secondScore) = (best, bestScore);
+                    }
+
                     (best, bestScore, transliterated) = (k, score, false);
+                }
+                else if (score > secondScore)
+                {
+                    (second, secondScore) = (k, score);
                 }
             }
 
@@ -153,6 +173,11 @@ internal sealed class LanguageDetector
 
         if (best >= 0 && bestScore >= 1)
         {
+            if (second >= 0 && second != best && secondScore >= 1 && secondScore >= bestScore - 1)
+            {
+                closeSecond = second;
+            }
+
             return (best, transliterated);
         }
 

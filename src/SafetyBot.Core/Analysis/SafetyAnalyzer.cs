@@ -89,7 +89,7 @@ public sealed class SafetyAnalyzer
         var normalized = buffers.Base;
         normalized.Load(source, letterHits, _detector.Letters);
 
-        var (language, transliterated) = _detector.Detect(normalized, letterHits, hint);
+        var (language, transliterated) = _detector.Detect(normalized, letterHits, hint, out var closeSecond);
         if (language < 0)
         {
             return new AnalysisResult("und", [], false);
@@ -115,6 +115,11 @@ public sealed class SafetyAnalyzer
         if (hint >= 0 && _languages[hint].Lexicon.Script == _languages[language].Lexicon.Script)
         {
             modes[hint] = Full;
+        }
+
+        if (closeSecond >= 0)
+        {
+            modes[closeSecond] = Full; // a short or mixed message: the nearly-as-likely language's rules too
         }
 
         var found = new Found(source);

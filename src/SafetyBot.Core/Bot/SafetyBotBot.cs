@@ -118,7 +118,8 @@ public sealed class SafetyBotBot(ConversationState conversationState, BotContent
                 await SendAsync(turnContext, language, HelplineText(turnContext, language, "feature.not_yet"), cancellationToken).ConfigureAwait(false);
                 return;
             default:
-                await SendAsync(turnContext, language, Text(language, "fallback.not_understood"), cancellationToken).ConfigureAwait(false);
+                // Not understood might be a crisis the check missed: the emergency number is always in this reply.
+                await SendAsync(turnContext, language, Text(language, "fallback.not_understood", ("emergency", Emergency(turnContext))), cancellationToken).ConfigureAwait(false);
                 return;
         }
     }

@@ -1,4 +1,5 @@
 using Microsoft.Bot.Builder;
+using Microsoft.Bot.Schema;
 using Microsoft.Extensions.DependencyInjection;
 using SafetyBot.Core.Bot;
 using SafetyBot.Testing;
@@ -55,8 +56,11 @@ public sealed class CrisisTests
 
         var replies = await bot.SendAsync(BotHarness.Message(conversation, "this exam is killing me lol, i'm dying of laughter"));
 
-        Assert.DoesNotContain(replies, r => r.Text?.Contains("call 112", StringComparison.Ordinal) == true);
+        Assert.DoesNotContain(replies, r => r.Importance == ActivityImportance.High);
+        Assert.DoesNotContain(replies, r => r.Text?.Contains("you don't have to", StringComparison.Ordinal) == true);
         Assert.False((await ReadAsync(bot, conversation)).Crisis);
+        // A reply that did not understand still carries the emergency number, in case the check missed a crisis.
+        Assert.Contains("call 112", Assert.Single(replies).Text, StringComparison.Ordinal);
     }
 
     private static async Task<ConversationData> ReadAsync(BotHarness bot, string conversation)
