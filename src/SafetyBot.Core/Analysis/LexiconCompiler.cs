@@ -168,6 +168,13 @@ internal sealed class LexiconCompiler
                 return [WithNext(prefix.ToString(), pattern[(i + 1)..])];
             }
 
+            // A literal symbol that is not a letter ("m-am", "w/"): the text's word ends there too.
+            if (c is not ('[' or '\\' or '|' or ')') && prefix.Length > 0 && char.IsLetterOrDigit(prefix[0])
+                && (i + 1 >= pattern.Length || pattern[i + 1] is not ('?' or '*' or '+')))
+            {
+                return [WithNext(prefix.ToString(), pattern[(i + 1)..])];
+            }
+
             return Single(prefix, exact: false);
         }
 
