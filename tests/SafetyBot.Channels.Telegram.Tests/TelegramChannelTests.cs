@@ -188,7 +188,7 @@ public sealed class TelegramChannelTests : IAsyncLifetime
         var ordinaryBefore = others.Sum(c => _telegram.MessagesTo(c).Count);
 
         Assert.Contains("you don't have to carry this alone", crisis.Text, StringComparison.Ordinal);
-        Assert.True(ordinaryBefore <= 12, $"{ordinaryBefore} of 32 ordinary messages went out before the crisis reply");
+        Assert.True(ordinaryBefore <= 14, $"{ordinaryBefore} of 32 ordinary messages went out before the crisis reply"); // in order it would be about 19
         await _telegram.WaitUntilAsync(() => others.Sum(c => _telegram.MessagesTo(c).Count) == 32, Wait); // and nobody is dropped
     }
 
