@@ -76,7 +76,7 @@ public sealed class CorpusQualityTests
 
     /// <summary>
     /// Messages the rules' authors never saw (<c>tests/data/analysis/holdout</c>): the honest estimate of how the
-    /// rules generalise. Loose bounds below the measured 0.93 / 0.80 / 0.79 / 0.04, so that a change which makes
+    /// rules generalise. Loose bounds below the measured 0.93 / 0.80 / 0.82 / 0.04, so that a change which makes
     /// the rules fit the tuning corpus at the expense of new messages fails.
     /// </summary>
     [Fact]
