@@ -111,26 +111,16 @@ internal sealed class LanguageDetector
         Span<int> native = stackalloc int[n];
         Span<int> latin = stackalloc int[n];
         var span = text.Span;
-        var i = 0;
-        while (i < span.Length)
+        for (var start = Words.Start(span, 0); start < span.Length;)
         {
-            if (!char.IsLetter(span[i]))
-            {
-                i++;
-                continue;
-            }
-
-            var start = i;
-            while (i < span.Length && char.IsLetter(span[i]))
-            {
-                i++;
-            }
-
-            if (_lookup.TryGetValue(span[start..i], out var masks))
+            var end = Words.End(span, start);
+            if (_lookup.TryGetValue(span[start..end], out var masks))
             {
                 Add(native, masks.Native);
                 Add(latin, masks.Latin);
             }
+
+            start = Words.Start(span, end);
         }
 
         var best = -1;

@@ -148,7 +148,7 @@ internal sealed class LexiconCompiler
                 return joinedWord;
             }
 
-            if (c is '\'' or '\u2019' or '\u2018' or '\u02BC' or '`' && prefix.Length > 0)
+            if (TextFolding.IsApostrophe(c) && prefix.Length > 0)
             {
                 // An apostrophe is an optional separator: "i'm" is the word "i" then "m", or the word "im".
                 var joined = Anchors(prefix + pattern[(i + 1)..], path, depth + 1, withNext);
@@ -369,7 +369,7 @@ internal sealed class LexiconCompiler
                 case '(' or ')' or '|' or '?' or '+' or ']':
                     sb.Append(c);
                     break;
-                case '\'' or '\u2019' or '\u2018' or '\u02BC' or '`':
+                case var apostrophe when TextFolding.IsApostrophe(apostrophe):
                     sb.Append("(?:").Append(Sep).Append(")?");
                     break;
                 default:

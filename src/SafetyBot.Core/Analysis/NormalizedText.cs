@@ -147,20 +147,13 @@ internal sealed class NormalizedText
     /// <summary>Per word (run of letters and digits): look-alike letters and digits read in the word's script.</summary>
     private void FixWords()
     {
-        var i = 0;
-        while (i < Length)
+        var chars = _chars.AsSpan(0, Length);
+        for (var start = Words.Start(chars, 0); start < Length; start = Words.Start(chars, start))
         {
-            if (!char.IsLetterOrDigit(_chars[i]))
-            {
-                i++;
-                continue;
-            }
-
-            var start = i;
+            var i = Words.End(chars, start);
             int latin = 0, cyrillic = 0, digits = 0;
-            for (; i < Length && char.IsLetterOrDigit(_chars[i]); i++)
+            foreach (var c in chars[start..i])
             {
-                var c = _chars[i];
                 if (c is >= '0' and <= '9')
                 {
                     digits++;
@@ -203,6 +196,8 @@ internal sealed class NormalizedText
                     }
                 }
             }
+
+            start = i;
         }
     }
 
@@ -247,4 +242,30 @@ internal sealed class NormalizedText
         'i' => 'і',
         _ => c,
     };
+}
+
+/// <summary>Words as the analyser sees them: runs of letters and digits; everything else separates them.</summary>
+internal static class Words
+{
+    /// <summary>The start of the first word at or after <paramref name="from"/> (the text's length if none).</summary>
+    public static int Start(ReadOnlySpan<char> text, int from)
+    {
+        while (from < text.Length && !char.IsLetterOrDigit(text[from]))
+        {
+            from++;
+        }
+
+        return from;
+    }
+
+    /// <summary>The end of the word that starts at <paramref name="start"/>.</summary>
+    public static int End(ReadOnlySpan<char> text, int start)
+    {
+        while (start < text.Length && char.IsLetterOrDigit(text[start]))
+        {
+            start++;
+        }
+
+        return start;
+    }
 }

@@ -143,7 +143,6 @@ internal sealed class RuleIndex
         Shared = new AnchorIndex(shared);
         Own = [.. own.Select(o => o is null ? null : new AnchorIndex(o))];
         Unanchored = [.. unanchored.Select(u => u.ToArray())];
-        RulesByLanguage = [.. Enumerable.Range(0, lexicons.Count).Select(l => Rules.Where(r => r.Language == l).ToArray())];
     }
 
     public CompiledPattern[] Patterns { get; }
@@ -162,8 +161,6 @@ internal sealed class RuleIndex
     public AnchorIndex?[] Own { get; }
 
     public int[][] Unanchored { get; }
-
-    public IndexedRule[][] RulesByLanguage { get; }
 
     public static bool RewritesText(Lexicon lexicon) => lexicon.Fold.Count > 0 || lexicon.Transliterate.Count > 0;
 }

@@ -3,15 +3,6 @@ using SafetyBot.Core.Localization;
 
 namespace SafetyBot.Core.Analysis;
 
-/// <summary>Where the analyser's language files live.</summary>
-public sealed class AnalysisOptions
-{
-    public const string SectionName = "Analysis";
-
-    /// <summary>Longest text analysed; longer input is analysed up to this many characters.</summary>
-    public const int MaxCharacters = 32 * 1024;
-}
-
 /// <summary>
 /// Explainable warning-sign and crisis detection: readable rules per language from <c>analysis/*.json</c>,
 /// compiled once at start-up. Thread-safe; nothing about the text is stored or logged.
@@ -24,6 +15,9 @@ public sealed class AnalysisOptions
 /// </remarks>
 public sealed class SafetyAnalyzer
 {
+    /// <summary>Longest text analysed; longer input is analysed up to this many characters.</summary>
+    public const int MaxCharacters = 32 * 1024;
+
     [ThreadStatic]
     private static Buffers? t_buffers;
 
@@ -83,7 +77,7 @@ public sealed class SafetyAnalyzer
             return new AnalysisResult(hint >= 0 ? _languages[hint].Lexicon.Code : "und", [], false);
         }
 
-        var source = text.AsSpan(0, Math.Min(text.Length, AnalysisOptions.MaxCharacters));
+        var source = text.AsSpan(0, Math.Min(text.Length, MaxCharacters));
         var buffers = t_buffers ??= new Buffers();
         Span<int> letterHits = stackalloc int[_languages.Length];
         var normalized = buffers.Base;
@@ -200,35 +194,14 @@ public sealed class SafetyAnalyzer
             return;
         }
 
-        var i = 0;
-        while (i < text.Length)
+        var nextStart = Words.Start(text, 0);
+        while (nextStart < text.Length)
         {
-            if (!char.IsLetterOrDigit(text[i]))
-            {
-                i++;
-                continue;
-            }
-
-            var end = i;
-            while (end < text.Length && char.IsLetterOrDigit(text[end]))
-            {
-                end++;
-            }
-
-            // The next word, for patterns whose second word is literal.
-            var nextStart = end;
-            while (nextStart < text.Length && !char.IsLetterOrDigit(text[nextStart]))
-            {
-                nextStart++;
-            }
-
-            var nextEnd = nextStart;
-            while (nextEnd < text.Length && char.IsLetterOrDigit(text[nextEnd]))
-            {
-                nextEnd++;
-            }
-
-            var next = text[nextStart..nextEnd];
+            // This word, and the next one for patterns whose second word is literal.
+            var i = nextStart;
+            var end = Words.End(text, i);
+            nextStart = Words.Start(text, end);
+            var next = text[nextStart..Words.End(text, nextStart)];
             if (anchors.Words.TryGetValue(text[i..end], out var exact))
             {
                 TryAt(exact, text, i, next, modes, roleMask, crisisAllowed, state);
@@ -246,8 +219,6 @@ public sealed class SafetyAnalyzer
                     }
                 }
             }
-
-            i = end;
         }
     }
 
@@ -387,7 +358,7 @@ public sealed class SafetyAnalyzer
         var buffers = t_buffers ??= new Buffers();
         Span<int> letterHits = stackalloc int[_languages.Length];
         var normalized = buffers.Base;
-        normalized.Load(text.AsSpan(0, Math.Min(text.Length, AnalysisOptions.MaxCharacters)), letterHits, _detector.Letters);
+        normalized.Load(text.AsSpan(0, Math.Min(text.Length, MaxCharacters)), letterHits, _detector.Letters);
         var (_, transliterated) = _detector.Detect(normalized, letterHits, 0);
         Span<byte> modes = stackalloc byte[_languages.Length];
         modes[0] = Full;
@@ -407,7 +378,7 @@ public sealed class SafetyAnalyzer
             }
 
             TryUnanchored(0, span, modes, MessageRoleMask.Any, true, state);
-            var r = _index.RulesByLanguage[0][rule];
+            var r = _index.Rules[rule]; // the first language's rules come first
             return First(r.Match, state) is not null
                 && (r.With.Length == 0 || Scan(r.With, span, state) is not null)
                 && (r.Unless.Length == 0 || Scan(r.Unless, span, state) is null);
@@ -438,11 +409,8 @@ public sealed class SafetyAnalyzer
         return -1;
     }
 
-    internal static long Attempts;
-
     private static bool TryMatch(Regex regex, ReadOnlySpan<char> span, int at, out int start, out int length)
     {
-        Attempts++;
         foreach (var m in regex.EnumerateMatches(span, at))
         {
             (start, length) = (m.Index, m.Length);

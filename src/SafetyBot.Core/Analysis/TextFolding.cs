@@ -69,7 +69,7 @@ internal static class TextFolding
         _ => false,
     };
 
-    private static bool IsApostrophe(char c) => c is '\'' or '\u2018' or '\u2019' or '\u201B' or '\u02BC' or '\u02B9' or '`' or '\u00B4' or '\u2032';
+    public static bool IsApostrophe(char c) => c is '\'' or '\u2018' or '\u2019' or '\u201B' or '\u02BC' or '\u02B9' or '`' or '\u00B4' or '\u2032';
 
     private static char[] BuildTable(Dictionary<char, string> multi, Dictionary<int, char> astral)
     {

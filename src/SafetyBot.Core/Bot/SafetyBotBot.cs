@@ -72,8 +72,7 @@ public sealed class SafetyBotBot(ConversationState conversationState, BotContent
                 data.Welcomed = true;
                 data.Crisis = true;
                 var key = analysis.Has(SignalCategories.CrisisDanger) ? "crisis.danger" : "crisis.self_harm";
-                var text = Text(language, key, ("emergency", Emergency(turnContext))) + "\n\n"
-                    + HelplineLines(language, turnContext.TurnState.Get<string>(TurnKeys.Country));
+                var text = HelplineText(turnContext, language, key, ("emergency", Emergency(turnContext)));
                 var crisisReply = WithMenu(MessageFactory.Text(text), language, onlyEssentials: true);
                 crisisReply.Importance = ActivityImportance.High; // channels send it before anything else waiting
                 await turnContext.SendActivityAsync(crisisReply, cancellationToken).ConfigureAwait(false);
@@ -251,8 +250,8 @@ public sealed class SafetyBotBot(ConversationState conversationState, BotContent
     private string Emergency(ITurnContext turnContext) =>
         content.Helplines.For(turnContext.TurnState.Get<string>(TurnKeys.Country)).Emergency;
 
-    private string HelplineText(ITurnContext turnContext, string language, string introKey) =>
-        Text(language, introKey) + "\n\n" + HelplineLines(language, turnContext.TurnState.Get<string>(TurnKeys.Country));
+    private string HelplineText(ITurnContext turnContext, string language, string introKey, params (string Name, string Value)[] values) =>
+        Text(language, introKey, values) + "\n\n" + HelplineLines(language, turnContext.TurnState.Get<string>(TurnKeys.Country));
 
     private string HelplineLines(string language, string? country)
     {

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
+using SafetyBot.Channels.WebChat.DirectLine;
 using SafetyBot.Core.Analysis;
 
 namespace SafetyBot.Host.Analysis;
@@ -83,8 +84,8 @@ public static class AnalyzeEndpoints
     private static IResult TooLarge() =>
         Error(StatusCodes.Status413PayloadTooLarge, "TextTooLong", $"The text may be at most {MaxTextBytes / 1024} KB (UTF-8). Send one message at a time.");
 
-    internal static IResult Error(int status, string code, string message) =>
-        Results.Json(new { error = new { code, message } }, Json, statusCode: status);
+    // The same error shape as the rest of the public API (and as its 429 from the shared rate limiter).
+    internal static IResult Error(int status, string code, string message) => DirectLineErrors.Error(status, code, message);
 
     private static async Task<byte[]?> ReadBodyAsync(Stream body, CancellationToken cancellationToken)
     {
