@@ -4,6 +4,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using SafetyBot.Core.Analysis;
 using SafetyBot.Core.Bot;
+using SafetyBot.Core.Dialogs;
+using SafetyBot.Core.Handoff;
 using SafetyBot.Core.Conversations;
 using SafetyBot.Core.Pipeline;
 using SafetyBot.Core.Storage;
@@ -41,6 +43,15 @@ public static class SafetyBotCoreExtensions
         services.TryAddSingleton<IConversationTurnLock, InProcessTurnLock>();
         services.TryAddSingleton(sp => new ConversationState(sp.GetRequiredService<IStorage>()));
         services.TryAddSingleton<ConversationEraser>();
+        services.TryAddSingleton<InProcessHandoff>();
+        services.TryAddSingleton<IHandoffService>(sp => sp.GetRequiredService<InProcessHandoff>());
+        services.TryAddSingleton(sp =>
+        {
+            var content = sp.GetRequiredService<BotContent>();
+            return new DialogEngine(content.Flows, content.Catalog, content.Helplines,
+                new AnswerRecognizer(content.Catalog, sp.GetRequiredService<TimeProvider>()),
+                sp.GetRequiredService<SafetyAnalyzer>(), sp.GetRequiredService<IHandoffService>());
+        });
         services.TryAddSingleton<SafetyBotBot>();
         services.TryAddSingleton<TurnPipeline>();
         return new SafetyBotBuilder(services);

@@ -25,6 +25,10 @@ public sealed class BotHarness : IAsyncDisposable
 
     public RecordingAdapter Adapter { get; }
 
+    /// <summary>A shipped text in a language, with its placeholders filled (the emergency number defaults to 112).</summary>
+    public string Text(string language, string key, params (string Name, string Value)[] values) =>
+        Services.GetRequiredService<SafetyBot.Core.Localization.TextCatalog>().Format(language, key, [("emergency", "112"), .. values]);
+
     public static BotHarness Create(IDictionary<string, string?>? settings = null, Action<SafetyBotBuilder>? configure = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();

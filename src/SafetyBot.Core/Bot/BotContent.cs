@@ -1,3 +1,4 @@
+using SafetyBot.Core.Dialogs;
 using SafetyBot.Core.Helplines;
 using SafetyBot.Core.Localization;
 
@@ -12,14 +13,15 @@ public sealed class ContentOptions
 }
 
 /// <summary>Everything the bot says and offers, loaded and validated once at start-up.</summary>
-public sealed record BotContent(TextCatalog Catalog, HelplineDirectory Helplines, MainMenu Menu)
+public sealed record BotContent(TextCatalog Catalog, HelplineDirectory Helplines, MainMenu Menu, FlowSet Flows)
 {
     public static BotContent Load(string root)
     {
         var catalog = TextCatalog.Load(Path.Combine(root, "localization"));
         var helplines = HelplineDirectory.Load(Path.Combine(root, "localization", "helplines.json"), catalog);
-        var menu = MainMenu.Load(Path.Combine(root, "dialogs", "main-menu.json"), catalog);
-        return new BotContent(catalog, helplines, menu);
+        var flows = FlowSet.Load(Path.Combine(root, "dialogs", "flows"), catalog);
+        var menu = MainMenu.Load(Path.Combine(root, "dialogs", "main-menu.json"), catalog, flows);
+        return new BotContent(catalog, helplines, menu, flows);
     }
 
     /// <summary>The content folder next to the program, or the repository's when run from a source tree.</summary>

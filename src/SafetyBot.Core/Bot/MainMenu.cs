@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SafetyBot.Core.Dialogs;
 using SafetyBot.Core.Localization;
 
 namespace SafetyBot.Core.Bot;
@@ -7,7 +8,8 @@ namespace SafetyBot.Core.Bot;
 public sealed record MenuItem(
     [property: JsonPropertyName("action")] string Action,
     [property: JsonPropertyName("title")] string TitleKey,
-    [property: JsonPropertyName("status")] string Status);
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("flow")] string? Flow = null);
 
 /// <summary>The main menu, read from <c>dialogs/main-menu.json</c>: which actions it offers, in what order.</summary>
 public sealed record MainMenu(
@@ -20,11 +22,12 @@ public sealed record MainMenu(
     private static readonly HashSet<string> KnownActions = new(StringComparer.Ordinal)
     {
         BotActions.SelfCheck, BotActions.CheckMessage, BotActions.Removal, BotActions.Sextortion, BotActions.Human,
-        BotActions.Helplines, BotActions.Language, BotActions.Exit,
+        BotActions.Helplines, BotActions.Language, BotActions.Exit, BotActions.JobOffer,
     };
 
-    public static MainMenu Load(string file, TextCatalog catalog)
+    public static MainMenu Load(string file, TextCatalog catalog, FlowSet flows)
     {
+        ArgumentNullException.ThrowIfNull(flows);
         ArgumentNullException.ThrowIfNull(catalog);
         MainMenu? menu;
         try
@@ -50,6 +53,16 @@ public sealed record MainMenu(
         for (var i = 0; i < menu.Items.Count; i++)
         {
             var item = menu.Items[i];
+            if (item.Flow is not null && !flows.Contains(item.Flow))
+            {
+                throw new ContentValidationException(file, $"items[{i}].flow: no flow '{item.Flow}' in dialogs/flows");
+            }
+
+            if (item.Status == Ready && item.Flow is null && item.Action is not (BotActions.Language or BotActions.Exit))
+            {
+                throw new ContentValidationException(file, $"items[{i}]: a ready item other than language and exit names its flow");
+            }
+
             if (!KnownActions.Contains(item.Action))
             {
                 throw new ContentValidationException(file, $"items[{i}].action: unknown action '{item.Action}'");
@@ -89,4 +102,5 @@ public static class BotActions
     public const string SetLanguage = "setlanguage";
     public const string Exit = "exit";
     public const string Help = "help";
+    public const string JobOffer = "joboffer";
 }

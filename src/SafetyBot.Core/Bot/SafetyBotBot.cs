@@ -4,6 +4,7 @@ using Microsoft.Bot.Schema;
 using Newtonsoft.Json.Linq;
 using SafetyBot.Core.Analysis;
 using SafetyBot.Core.Conversations;
+using SafetyBot.Core.Dialogs;
 using SafetyBot.Core.Pipeline;
 
 namespace SafetyBot.Core.Bot;
@@ -12,8 +13,9 @@ namespace SafetyBot.Core.Bot;
 /// The conversation itself: welcome, safety notice, main menu, helplines, language choice and quick exit.
 /// Channel-neutral: it sees Bot Builder activities only.
 /// </summary>
-public sealed class SafetyBotBot(ConversationState conversationState, BotContent content, ConversationEraser eraser, SafetyAnalyzer analyzer) : ActivityHandler
+public sealed class SafetyBotBot(ConversationState conversationState, BotContent content, ConversationEraser eraser, SafetyAnalyzer analyzer, DialogEngine dialogs) : ActivityHandler
 {
+    private const string WelcomeFlow = "welcome";
     private readonly IStatePropertyAccessor<ConversationData> _data = conversationState.CreateProperty<ConversationData>(nameof(ConversationData));
     private readonly FrozenDictionary<string, (string? Action, string? Argument)> _typed = TypedWords(content);
 
@@ -56,27 +58,40 @@ public sealed class SafetyBotBot(ConversationState conversationState, BotContent
 
         if (turnContext.Activity.Attachments is { Count: > 0 })
         {
-            await SendAsync(turnContext, language, Text(language, "media.not_stored"), cancellationToken).ConfigureAwait(false);
+            var reply = WithMenu(MessageFactory.Text(Text(language, "media.not_stored")), language, onlyEssentials: true);
+            await turnContext.SendActivityAsync(reply, cancellationToken).ConfigureAwait(false);
+            dialogs.Reprompt(Turn(turnContext, data));
             return;
         }
 
         var (action, argument) = Recognise(turnContext.Activity);
 
         // The crisis check runs on everything the person writes in their own words, before anything else:
-        // danger now or thoughts of self-harm get the emergency number and helplines at once.
-        if (action is null && turnContext.Activity.Text is { Length: > 0 } said)
+        // danger now or thoughts of self-harm get the emergency number and helplines at once, whatever flow was running.
+        // A message they paste to have it checked is someone else's words: the flow analyses it as received.
+        if (action is null && turnContext.Activity.Text is { Length: > 0 } said && !dialogs.ExpectsReceivedMessage(data))
         {
             var analysis = analyzer.Analyze(said, language, MessageRole.User);
             if (analysis.Crisis)
             {
                 data.Welcomed = true;
                 data.Crisis = true;
+                data.Dialog.Clear();
                 var key = analysis.Has(SignalCategories.CrisisDanger) ? "crisis.danger" : "crisis.self_harm";
                 var text = HelplineText(turnContext, language, key, ("emergency", Emergency(turnContext)));
                 var crisisReply = WithMenu(MessageFactory.Text(text), language, onlyEssentials: true);
                 crisisReply.Importance = ActivityImportance.High; // channels send it before anything else waiting
                 await turnContext.SendActivityAsync(crisisReply, cancellationToken).ConfigureAwait(false);
                 return;
+            }
+
+            // No language chosen and none known from the channel: the first words decide it.
+            if (!data.Welcomed && !data.LanguageChosen && !data.LanguageHinted && analysis.Language != language
+                && content.Catalog.Supports(analysis.Language) && said.Count(char.IsLetter) >= 8)
+            {
+                language = analysis.Language;
+                data.Language = language;
+                turnContext.TurnState[TurnKeys.Language] = language;
             }
         }
 
@@ -87,19 +102,23 @@ public sealed class SafetyBotBot(ConversationState conversationState, BotContent
         }
 
         data.Welcomed = true;
+        var turn = Turn(turnContext, data);
         switch (action)
         {
             case BotActions.Exit:
                 await ExitAsync(turnContext, language, cancellationToken).ConfigureAwait(false);
                 return;
             case BotActions.Menu:
+                data.Dialog.Clear();
                 await SendAsync(turnContext, language, Text(language, content.Menu.PromptKey), cancellationToken).ConfigureAwait(false);
                 return;
             case BotActions.Help:
                 await SendAsync(turnContext, language, Text(language, "help.text", ("emergency", Emergency(turnContext))), cancellationToken).ConfigureAwait(false);
-                return;
-            case BotActions.Helplines:
-                await SendAsync(turnContext, language, HelplineText(turnContext, language, "helplines.intro"), cancellationToken).ConfigureAwait(false);
+                if (dialogs.Reprompt(turn))
+                {
+                    await SendDialogAsync(turnContext, turn, cancellationToken).ConfigureAwait(false);
+                }
+
                 return;
             case BotActions.Language:
                 await AskLanguageAsync(turnContext, language, cancellationToken).ConfigureAwait(false);
@@ -108,19 +127,46 @@ public sealed class SafetyBotBot(ConversationState conversationState, BotContent
                 data.Language = argument;
                 data.LanguageChosen = true;
                 turnContext.TurnState[TurnKeys.Language] = argument;
-                await SendAsync(turnContext, argument, Text(argument, "language.changed"), cancellationToken).ConfigureAwait(false);
+                turn = Turn(turnContext, data);
+                if (dialogs.Reprompt(turn))
+                {
+                    turn.Output.Insert(0, new DialogMessage(Text(argument, "dialog.resume"), []));
+                    await SendDialogAsync(turnContext, turn, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await SendAsync(turnContext, argument, Text(argument, "language.changed"), cancellationToken).ConfigureAwait(false);
+                }
+
                 return;
-            case BotActions.Human:
-                await SendAsync(turnContext, language, HelplineText(turnContext, language, "human.not_yet"), cancellationToken).ConfigureAwait(false);
-                return;
-            case BotActions.SelfCheck or BotActions.CheckMessage or BotActions.Removal or BotActions.Sextortion:
-                await SendAsync(turnContext, language, HelplineText(turnContext, language, "feature.not_yet"), cancellationToken).ConfigureAwait(false);
-                return;
-            default:
+            case DialogEngine.AnswerAction:
+            case null:
+                if (await dialogs.ContinueAsync(turn, new DialogInput(turnContext.Activity.Text, action, argument), cancellationToken).ConfigureAwait(false))
+                {
+                    await SendDialogAsync(turnContext, turn, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+
                 // Not understood might be a crisis the check missed: the emergency number is always in this reply.
                 await SendAsync(turnContext, language, Text(language, "fallback.not_understood", ("emergency", Emergency(turnContext))), cancellationToken).ConfigureAwait(false);
                 return;
         }
+
+        if (content.Menu.Items.FirstOrDefault(i => i.Action == action) is { Flow: { } flow, Status: MainMenu.Ready })
+        {
+            await dialogs.StartAsync(turn, flow, cancellationToken).ConfigureAwait(false);
+            await SendDialogAsync(turnContext, turn, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (content.Menu.Items.Any(i => i.Action == action && i.Status == MainMenu.ComingSoon))
+        {
+            await SendAsync(turnContext, language, HelplineText(turnContext, language, "feature.not_yet"), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // A button SafetyBot does not know (forged, or from an older version).
+        await SendAsync(turnContext, language, Text(language, "fallback.not_understood", ("emergency", Emergency(turnContext))), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>What the person sees when SafetyBot cannot reach its storage: emergency number and helplines.</summary>
@@ -134,16 +180,48 @@ public sealed class SafetyBotBot(ConversationState conversationState, BotContent
     private async Task WelcomeAsync(ITurnContext turnContext, ConversationData data, CancellationToken cancellationToken)
     {
         data.Welcomed = true;
-        var language = TurnKeys.LanguageOf(turnContext);
-        var welcome = Text(language, "welcome.greeting") + "\n\n" + Text(language, "welcome.safety", ("emergency", Emergency(turnContext)));
-        if (turnContext.Activity.ChannelId == "telegram")
+        var turn = Turn(turnContext, data);
+        await dialogs.StartAsync(turn, WelcomeFlow, cancellationToken).ConfigureAwait(false);
+        await SendDialogAsync(turnContext, turn, cancellationToken).ConfigureAwait(false);
+    }
+
+    private DialogTurn Turn(ITurnContext turnContext, ConversationData data)
+    {
+        var guess = turnContext.TurnState.Get<string>(TurnKeys.CountryGuess);
+        return new DialogTurn(data, TurnKeys.LanguageOf(turnContext), turnContext.Activity.ChannelId ?? string.Empty,
+            turnContext.Activity.Conversation?.Id ?? string.Empty, content.Helplines.For(data.Country ?? guess).Emergency,
+            content.Helplines.Knows(guess) ? guess : null);
+    }
+
+    /// <summary>Sends what the flow said: helplines under the texts that ask for them, and on the last message the buttons.</summary>
+    private async Task SendDialogAsync(ITurnContext turnContext, DialogTurn turn, CancellationToken cancellationToken)
+    {
+        if (turn.Data.Country is { } country)
         {
-            // Said up front: quick exit cannot reach Telegram messages older than 48 hours.
-            welcome += "\n\n" + Text(language, "telegram.exit_note");
+            turnContext.TurnState[TurnKeys.Country] = country;
         }
 
-        await turnContext.SendActivityAsync(MessageFactory.Text(welcome), cancellationToken).ConfigureAwait(false);
-        await SendAsync(turnContext, language, Text(language, content.Menu.PromptKey), cancellationToken).ConfigureAwait(false);
+        var language = turn.Language;
+        for (var i = 0; i < turn.Output.Count; i++)
+        {
+            var message = turn.Output[i];
+            var text = message.Helplines is null ? message.Text : message.Text + "\n\n" + HelplineLines(language, turnContext.TurnState.Get<string>(TurnKeys.Country), message.Helplines);
+            var reply = MessageFactory.Text(text);
+            var last = i == turn.Output.Count - 1;
+            if (message.ShowMenu)
+            {
+                reply = WithMenu(reply, language, onlyEssentials: false);
+            }
+            else if (message.Buttons.Count > 0 || last)
+            {
+                // Every screen offers its answers, a person and a way out.
+                reply = WithMenu(reply, language, onlyEssentials: true);
+                var essentials = reply.SuggestedActions.Actions.Where(a => message.Buttons.All(b => b.Title != a.Title));
+                reply.SuggestedActions.Actions = [.. message.Buttons.Select(b => Button(b.Title, b.Action, b.Argument)), .. essentials];
+            }
+
+            await turnContext.SendActivityAsync(reply, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task ExitAsync(ITurnContext turnContext, string language, CancellationToken cancellationToken)
@@ -215,36 +293,37 @@ public sealed class SafetyBotBot(ConversationState conversationState, BotContent
                 return (BotActions.Language, null);
         }
 
-        // A command word, a language's name or a button title, typed or tapped, in any language.
-        return _typed.TryGetValue(text, out var typed) || _typed.TryGetValue(word, out typed) ? typed : (null, null);
+        // A command word, a language's name or a button title, typed or tapped, in any language, with or without accents.
+        return _typed.TryGetValue(AnswerRecognizer.Normalize(word), out var typed) ? typed : (null, null);
     }
 
 
     private static readonly (string Key, string Action)[] Commands =
     [
         ("command.human", BotActions.Human), ("command.exit", BotActions.Exit),
-        ("command.help", BotActions.Help), ("command.menu", BotActions.Menu),
+        ("command.help", BotActions.Help), ("command.menu", BotActions.Menu), ("command.language", BotActions.Language),
     ];
 
     /// <summary>Every word a person may type instead of tapping, in every language; built once, first one wins.</summary>
     private static FrozenDictionary<string, (string? Action, string? Argument)> TypedWords(BotContent content)
     {
-        var words = new Dictionary<string, (string? Action, string? Argument)>(StringComparer.OrdinalIgnoreCase);
+        var words = new Dictionary<string, (string? Action, string? Argument)>(StringComparer.Ordinal);
         foreach (var language in content.Catalog.Languages)
         {
             foreach (var (key, action) in Commands)
             {
-                words.TryAdd(content.Catalog.Get(language.Code, key), (action, null));
+                words.TryAdd(AnswerRecognizer.Normalize(content.Catalog.Get(language.Code, key)), (action, null));
             }
 
-            words.TryAdd(language.NativeName, (BotActions.SetLanguage, language.Code));
+            words.TryAdd(AnswerRecognizer.Normalize(language.NativeName), (BotActions.SetLanguage, language.Code));
             foreach (var item in content.Menu.Items)
             {
-                words.TryAdd(content.Catalog.Get(language.Code, item.TitleKey), (item.Action, null));
+                words.TryAdd(AnswerRecognizer.Normalize(content.Catalog.Get(language.Code, item.TitleKey)), (item.Action, null));
             }
         }
 
-        return words.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+        words.Remove(string.Empty);
+        return words.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
     private string Emergency(ITurnContext turnContext) =>
@@ -253,11 +332,18 @@ public sealed class SafetyBotBot(ConversationState conversationState, BotContent
     private string HelplineText(ITurnContext turnContext, string language, string introKey, params (string Name, string Value)[] values) =>
         Text(language, introKey, values) + "\n\n" + HelplineLines(language, turnContext.TurnState.Get<string>(TurnKeys.Country));
 
-    private string HelplineLines(string language, string? country)
+    private string HelplineLines(string language, string? country, string which = "all")
     {
         var set = content.Helplines.For(country);
-        var lines = set.Lines.Select(l =>
-            "• " + Text(language, l.LabelKey) + ": " + l.Contact + (l.Name is null ? string.Empty : " (" + l.Name + ")"));
+        var lines = set.Lines.Where(l => which == "all" || l.LabelKey == "helpline." + which).Select(l =>
+            "• " + Text(language, l.LabelKey) + ": " + l.Contact
+            + ((l.Name, l.Hours) switch
+            {
+                (null, null) => string.Empty,
+                (null, { } hours) => " (" + hours + ")",
+                ({ } name, null) => " (" + name + ")",
+                ({ } name, { } hours) => " (" + name + ", " + hours + ")",
+            }));
         return Text(language, "helplines.where", ("place", Text(language, set.NameKey))) + "\n"
             + Text(language, "helplines.emergency", ("emergency", set.Emergency)) + "\n"
             + string.Join("\n", lines) + "\n\n" + Text(language, "helplines.not_alone");

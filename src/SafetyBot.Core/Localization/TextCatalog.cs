@@ -64,6 +64,19 @@ public sealed partial class TextCatalog
         return text;
     }
 
+    /// <summary>The form of a plural key (written without its suffix, e.g. "selfcheck.result.count") for a number.</summary>
+    public string FormatPlural(string language, string key, long count, params (string Name, string Value)[] values)
+    {
+        var category = PluralRules.Category(Supports(language) ? language : DefaultLanguage, count);
+        var chosen = _texts.TryGetValue(language, out var texts) && texts.ContainsKey(key + "_" + category)
+            ? key + "_" + category
+            : key + "_" + (count == 1 ? "one" : "other");
+        return Format(language, chosen, [("count", count.ToString(CultureInfo.InvariantCulture)), .. values]);
+    }
+
+    /// <summary>True when <paramref name="key"/> is written as plural forms (key_one, key_other, ...).</summary>
+    public bool IsPlural(string key) => _texts[DefaultLanguage].ContainsKey(key + "_other");
+
     /// <summary>Maps "uk-UA", "UK", "pt_BR" to a supported language code, or null.</summary>
     public string? Match(string? locale)
     {
@@ -117,28 +130,49 @@ public sealed partial class TextCatalog
             throw new ContentValidationException(Path.Combine(directory, "en.json"), "the reference language file is missing");
         }
 
+        var pluralKeys = reference.Keys.Select(PluralRules.Split).Where(p => p.Category is not null).Select(p => p.Base)
+            .ToHashSet(StringComparer.Ordinal);
         foreach (var (code, entries) in texts)
         {
             var file = Path.Combine(directory, code + ".json");
-            foreach (var key in reference.Keys)
+            foreach (var key in reference.Keys.Where(k => PluralRules.Split(k).Category is null))
             {
                 if (!entries.TryGetValue(key, out var text))
                 {
                     throw new ContentValidationException(file, $"key '{key}' is missing (every language needs every key of en.json)");
                 }
 
-                var expected = Placeholders(reference[key]);
-                var actual = Placeholders(text);
-                if (!expected.SetEquals(actual))
+                RequireSamePlaceholders(file, key, Placeholders(reference[key]), Placeholders(text), optional: null);
+            }
+
+            foreach (var pluralKey in pluralKeys)
+            {
+                var expected = Placeholders(reference[pluralKey + "_other"]);
+                foreach (var category in PluralRules.Categories(code))
                 {
-                    throw new ContentValidationException(file,
-                        $"key '{key}' has placeholders {{{string.Join("}, {", actual.Order(StringComparer.Ordinal))}}} but en.json has {{{string.Join("}, {", expected.Order(StringComparer.Ordinal))}}}");
+                    var key = pluralKey + "_" + category;
+                    if (!entries.TryGetValue(key, out var text))
+                    {
+                        throw new ContentValidationException(file, $"key '{key}' is missing (the plural forms of {code} are {string.Join(", ", PluralRules.Categories(code))})");
+                    }
+
+                    // A form may say the number in words ("two warning signs" in Arabic's dual): {count} is optional there.
+                    RequireSamePlaceholders(file, key, expected, Placeholders(text), optional: "count");
                 }
             }
 
-            foreach (var key in entries.Keys.Where(k => !reference.ContainsKey(k)))
+            foreach (var key in entries.Keys)
             {
-                throw new ContentValidationException(file, $"key '{key}' is not in en.json");
+                var (baseKey, category) = PluralRules.Split(key);
+                var known = category is null
+                    ? reference.ContainsKey(key)
+                    : pluralKeys.Contains(baseKey) && PluralRules.Categories(code).Contains(category);
+                if (!known)
+                {
+                    throw new ContentValidationException(file, category is null || !pluralKeys.Contains(baseKey)
+                        ? $"key '{key}' is not in en.json"
+                        : $"key '{key}': {code} has no plural form '{category}' (it uses {string.Join(", ", PluralRules.Categories(code))})");
+                }
             }
         }
 
@@ -218,7 +252,22 @@ public sealed partial class TextCatalog
             Optional("defaultCountry"), Required("emergencyNumber"));
     }
 
-    private static HashSet<string> Placeholders(string text) =>
+    private static void RequireSamePlaceholders(string file, string key, HashSet<string> expected, HashSet<string> actual, string? optional)
+    {
+        if (optional is not null && !actual.Contains(optional))
+        {
+            expected = [.. expected.Where(p => p != optional)];
+        }
+
+        if (!expected.SetEquals(actual))
+        {
+            throw new ContentValidationException(file,
+                $"key '{key}' has placeholders {{{string.Join("}, {", actual.Order(StringComparer.Ordinal))}}} but en.json has {{{string.Join("}, {", expected.Order(StringComparer.Ordinal))}}}");
+        }
+    }
+
+    /// <summary>Placeholder names used in a text, e.g. {"emergency"}.</summary>
+    public static HashSet<string> Placeholders(string text) =>
         PlaceholderPattern().Matches(text).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
 
     [GeneratedRegex(@"^[a-z]{2,3}$", RegexOptions.CultureInvariant)]

@@ -23,6 +23,7 @@ public sealed class LocaleMiddleware(ConversationState conversationState, TextCa
         if (!data.LanguageChosen)
         {
             var hinted = catalog.Match(activityLocale) ?? catalog.Match(clientLocale);
+            data.LanguageHinted |= hinted is not null;
             data.Language = hinted ?? data.Language ?? TextCatalog.DefaultLanguage;
         }
         else if (data.Language is null || !catalog.Supports(data.Language))
@@ -30,12 +31,14 @@ public sealed class LocaleMiddleware(ConversationState conversationState, TextCa
             data.Language = TextCatalog.DefaultLanguage;
         }
 
-        data.Country ??= TextCatalog.RegionOf(activityLocale)
+        // Only a guess until the person confirms it (the helplines flow asks).
+        var guess = TextCatalog.RegionOf(activityLocale)
             ?? TextCatalog.RegionOf(clientLocale)
             ?? catalog.ByCode[data.Language].DefaultCountry;
 
         turnContext.TurnState[TurnKeys.Language] = data.Language;
-        turnContext.TurnState[TurnKeys.Country] = data.Country;
+        turnContext.TurnState[TurnKeys.CountryGuess] = guess;
+        turnContext.TurnState[TurnKeys.Country] = data.Country ?? guess;
 
         // Replies carry the language they are written in (it can change during the turn), so a client can follow it.
         turnContext.OnSendActivities(async (turn, activities, nextSend) =>

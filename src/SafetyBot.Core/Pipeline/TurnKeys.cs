@@ -6,7 +6,11 @@ namespace SafetyBot.Core.Pipeline;
 public static class TurnKeys
 {
     public const string Language = "SafetyBot.Language";
+    /// <summary>The country used for helplines this turn: the one the person confirmed, else the guess.</summary>
     public const string Country = "SafetyBot.Country";
+
+    /// <summary>The country the locale's region or the language's usual country suggests, not yet confirmed.</summary>
+    public const string CountryGuess = "SafetyBot.CountryGuess";
     public const string Erased = "SafetyBot.Erased";
 
     /// <summary>Set by a channel adapter: the browser's or client's preferred locale when the activity has none.</summary>

@@ -20,12 +20,13 @@ public sealed class ConversationTests
 
         var replies = await bot.SendAsync(BotHarness.ConversationStart(NewConversation(), "uk-UA"));
 
-        Assert.Equal(2, replies.Count);
+        // Greeting, emergency number and quick exit, then "is it safe to talk right now?" with its answers, a person and a way out.
+        Assert.Equal(3, replies.Count);
         Assert.Contains("це не твоя провина", replies[0].Text, StringComparison.Ordinal);
-        Assert.Contains("112", replies[0].Text, StringComparison.Ordinal);
-        var buttons = replies[1].SuggestedActions.Actions.Select(a => a.Title).ToList();
-        Assert.Contains("Вийти зараз", buttons);
-        Assert.Contains("Поговорити з людиною", buttons);
+        Assert.Contains("112", replies[1].Text, StringComparison.Ordinal);
+        Assert.Equal(bot.Text("uk", "welcome.safe_now"), replies[2].Text);
+        var buttons = replies[2].SuggestedActions.Actions.Select(a => a.Title).ToList();
+        Assert.Equal([bot.Text("uk", "welcome.safe_yes"), bot.Text("uk", "welcome.safe_no"), "Поговорити з людиною", "Гарячі лінії", "Вийти зараз"], buttons);
     }
 
     [Fact]
@@ -59,10 +60,7 @@ public sealed class ConversationTests
     }
 
     [Theory]
-    [InlineData("selfcheck")]
-    [InlineData("checkmessage")]
     [InlineData("removal")]
-    [InlineData("sextortion")]
     public async Task MenuChoiceNotBuiltYet_SaysSoHonestly_AndListsHelplinesForTheCountry(string action)
     {
         await using var bot = BotHarness.Create();
@@ -85,10 +83,12 @@ public sealed class ConversationTests
         var conversation = NewConversation();
         await bot.SendAsync(BotHarness.ConversationStart(conversation, "uk"));
 
-        var reply = Assert.Single(await bot.SendAsync(BotHarness.Message(conversation, "людина", locale: "uk")));
+        var replies = await bot.SendAsync(BotHarness.Message(conversation, "людина", locale: "uk"));
 
-        Assert.Contains("527", reply.Text, StringComparison.Ordinal);
-        Assert.Contains("з людиною", reply.Text, StringComparison.Ordinal);
+        // Nobody on the team is online: the person is told so at once and gets the helplines of their country.
+        Assert.StartsWith(bot.Text("uk", "human.unavailable"), replies[0].Text, StringComparison.Ordinal);
+        Assert.Contains("527", replies[0].Text, StringComparison.Ordinal);
+        Assert.Equal(bot.Text("uk", "menu.prompt"), replies[^1].Text);
     }
 
     [Fact]
@@ -98,10 +98,13 @@ public sealed class ConversationTests
         var conversation = NewConversation();
         await bot.SendAsync(BotHarness.ConversationStart(conversation, "en"));
 
-        var reply = Assert.Single(await bot.SendAsync(BotHarness.Message(conversation, "  helplines ")));
+        var ask = Assert.Single(await bot.SendAsync(BotHarness.Message(conversation, "  helplines ")));
+        var shown = await bot.SendAsync(BotHarness.Message(conversation, "another COUNTRY"));
 
-        Assert.Contains("Helplines in the European Union", reply.Text, StringComparison.Ordinal);
-        Assert.Contains("116 111", reply.Text, StringComparison.Ordinal);
+        // English says nothing about the country, so it is asked; "another country" gets the numbers that work across the EU.
+        Assert.Equal(bot.Text("en", "helplines.ask_country"), ask.Text);
+        Assert.Contains("Helplines in the European Union", shown[0].Text, StringComparison.Ordinal);
+        Assert.Contains("116 111", shown[0].Text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -110,6 +113,7 @@ public sealed class ConversationTests
         await using var bot = BotHarness.Create();
         var conversation = NewConversation();
         await bot.SendAsync(BotHarness.ConversationStart(conversation, "en"));
+        await bot.SendAsync(BotHarness.Message(conversation, "yes"));
 
         var changed = Assert.Single(await bot.SendAsync(BotHarness.Message(conversation, null, new { action = "setlanguage", argument = "uk" })));
         var next = Assert.Single(await bot.SendAsync(BotHarness.Message(conversation, "menu", locale: "en")));
@@ -124,9 +128,10 @@ public sealed class ConversationTests
         await using var bot = BotHarness.Create();
         var conversation = NewConversation();
         await bot.SendAsync(BotHarness.ConversationStart(conversation, "en"));
+        await bot.SendAsync(BotHarness.Message(conversation, "menu"));
 
         var replies = new List<Activity>();
-        foreach (var text in new[] { "asdfgh", new string('x', 10_000), "\u202e\u200dexit\u0000", string.Empty })
+        foreach (var text in new[] { "asdfgh", new string('x', 10_000), "\u202e\u200dqwerty\u0000", string.Empty })
         {
             replies.AddRange(await bot.SendAsync(BotHarness.Message(conversation, text)));
         }

@@ -15,7 +15,7 @@ public sealed class CrisisTests
     [InlineData("en", "i don't want to live anymore, i have the pills ready", "112", "you don't have to carry this alone")]
     [InlineData("uk", "я не хочу більше жити", "112", "не треба нести це самотужки")]
     [InlineData("es", "ya no quiero vivir", "112", "no tienes que cargar con esto a solas")]
-    [InlineData("ar", "لا أريد أن أعيش بعد الآن", "112", "لست مضطرًا لحمل هذا وحدك")]
+    [InlineData("ar", "لا أريد أن أعيش بعد الآن", "112", "ليس عليك حمل هذا وحدك")]
     public async Task SelfHarm_OnTheFirstMessage_GetsEmergencyNumberAndHelplines_InTheirLanguage(string locale, string text, string number, string words)
     {
         await using var bot = BotHarness.Create();
@@ -53,6 +53,7 @@ public sealed class CrisisTests
         await using var bot = BotHarness.Create();
         var conversation = NewConversation();
         await bot.SendAsync(BotHarness.ConversationStart(conversation, "en"));
+        await bot.SendAsync(BotHarness.Message(conversation, "yes"));
 
         var replies = await bot.SendAsync(BotHarness.Message(conversation, "this exam is killing me lol, i'm dying of laughter"));
 

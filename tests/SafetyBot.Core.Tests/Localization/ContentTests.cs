@@ -22,12 +22,16 @@ public sealed class ContentTests
     public void EveryLanguage_HasEveryKeyOfEnglish()
     {
         var catalog = TextCatalog.Load(Path.Combine(Root, "localization"));
-        var english = catalog.Keys.ToHashSet(StringComparer.Ordinal);
+        var english = catalog.Keys.Where(k => PluralRules.Split(k).Category is null).ToHashSet(StringComparer.Ordinal);
+        var plurals = catalog.Keys.Select(PluralRules.Split).Where(p => p.Category is not null).Select(p => p.Base).ToHashSet(StringComparer.Ordinal);
+        string[] all = ["en", "es", "fr", "de", "it", "ru", "uk", "pl", "ro", "ar", "tr", "pt"];
 
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(Root, "localization"), "??.json"))
+        Assert.Equal(all.Order(StringComparer.Ordinal), catalog.Languages.Select(l => l.Code).Order(StringComparer.Ordinal));
+        foreach (var code in all)
         {
-            var keys = JsonNode.Parse(File.ReadAllText(file))!.AsObject().Select(p => p.Key).Where(k => k != "$meta").ToHashSet(StringComparer.Ordinal);
-            Assert.True(english.SetEquals(keys), $"{Path.GetFileName(file)} differs from en.json: missing {string.Join(", ", english.Except(keys))}; extra {string.Join(", ", keys.Except(english))}");
+            var keys = JsonNode.Parse(File.ReadAllText(Path.Combine(Root, "localization", code + ".json")))!.AsObject().Select(p => p.Key).Where(k => k != "$meta").ToHashSet(StringComparer.Ordinal);
+            var expected = english.Concat(plurals.SelectMany(p => PluralRules.Categories(code).Select(c => p + "_" + c))).ToHashSet(StringComparer.Ordinal);
+            Assert.True(expected.SetEquals(keys), $"{code}.json differs from en.json: missing {string.Join(", ", expected.Except(keys))}; extra {string.Join(", ", keys.Except(expected))}");
         }
     }
 
@@ -127,10 +131,10 @@ public sealed class ContentTests
         public static TempContent CopyOfShipped()
         {
             var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "safetybot-content-" + Guid.NewGuid().ToString("N")[..8]);
-            foreach (var folder in new[] { "dialogs", "localization" })
+            foreach (var folder in new[] { "dialogs", "dialogs/flows", "localization" })
             {
                 Directory.CreateDirectory(System.IO.Path.Combine(path, folder));
-                foreach (var file in Directory.EnumerateFiles(System.IO.Path.Combine(Root, folder)))
+                foreach (var file in Directory.EnumerateFiles(System.IO.Path.Combine(Root, folder), "*.json"))
                 {
                     File.Copy(file, System.IO.Path.Combine(path, folder, System.IO.Path.GetFileName(file)));
                 }
