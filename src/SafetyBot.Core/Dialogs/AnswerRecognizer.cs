@@ -268,7 +268,7 @@ public sealed partial class AnswerRecognizer
         }
 
         int? total = null;
-        foreach (var word in Normalize(text).Replace("'", string.Empty, StringComparison.Ordinal).Split(' '))
+        foreach (var word in Normalize(WithoutApostrophes(text)).Split(' '))
         {
             if (SlavicNumbers.TryGetValue(word, out var value))
             {
@@ -295,6 +295,9 @@ public sealed partial class AnswerRecognizer
 
     private static readonly FrozenDictionary<string, int> SlavicNumbers = BuildSlavicNumbers();
 
+    /// <summary>"п'ять" and "пʼять" read as one word.</summary>
+    private static string WithoutApostrophes(string text) => string.Concat(text.Where(c => !TextFolding.IsApostrophe(c)));
+
     private static FrozenDictionary<string, int> BuildSlavicNumbers()
     {
         var words = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -302,7 +305,7 @@ public sealed partial class AnswerRecognizer
         {
             foreach (var form in forms)
             {
-                words[Normalize(form).Replace("'", string.Empty, StringComparison.Ordinal)] = value;
+                words[Normalize(WithoutApostrophes(form))] = value;
             }
         }
 
