@@ -2,6 +2,12 @@ using Microsoft.Extensions.Options;
 using SafetyBot.Core.Localization;
 using SafetyBot.Host;
 using SafetyBot.Host.Analysis;
+using SafetyBot.Host.Dialogs;
+
+if (args.Length > 0 && args[0] == "dialogs")
+{
+    return DialogsCommand.Run(args[1..], Console.Out, Console.Error);
+}
 
 if (args.Length > 0 && args[0] == "analyze")
 {

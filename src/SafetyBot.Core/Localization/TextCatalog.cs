@@ -41,6 +41,9 @@ public sealed partial class TextCatalog
 
     public bool Supports(string language) => _texts.ContainsKey(language);
 
+    /// <summary>The language's own file has this key (no fallback to English).</summary>
+    public bool Contains(string language, string key) => _texts.TryGetValue(language, out var texts) && texts.ContainsKey(key);
+
     public string Get(string language, string key)
     {
         if (_texts.TryGetValue(language, out var texts) && texts.TryGetValue(key, out var text))
