@@ -143,6 +143,33 @@ public sealed class DialogStateTests
         Assert.Empty(data.Dialog[^1].Values);
     }
 
+    [Theory]
+    [InlineData("Привіт, мені потрібна допомога з одним хлопцем з інтернету", "uk")]
+    [InlineData("Привет, мне нужна помощь с одним парнем из интернета", "ru")]
+    [InlineData("Cześć, potrzebuję pomocy z jednym chłopakiem z internetu", "pl")]
+    [InlineData("Hola, necesito ayuda con un chico que conocí por internet", "es")]
+    public async Task WithoutAnyLocale_TheFirstMessagesWords_ChooseTheLanguage(string text, string language)
+    {
+        await using var bot = BotHarness.Create();
+        var conversation = NewConversation();
+
+        var replies = await bot.SendAsync(BotHarness.Message(conversation, text, locale: null));
+
+        Assert.Equal(bot.Text(language, "welcome.greeting"), replies[0].Text);
+        Assert.Equal(language, (await ReadAsync(bot, conversation)).Language);
+    }
+
+    [Fact]
+    public async Task TheChannelsLocale_WinsOverTheFirstMessagesWords()
+    {
+        await using var bot = BotHarness.Create();
+        var conversation = NewConversation();
+
+        var replies = await bot.SendAsync(BotHarness.Message(conversation, "Привет, мне нужна помощь с одним парнем", locale: "uk-UA"));
+
+        Assert.Equal(bot.Text("uk", "welcome.greeting"), replies[0].Text);
+    }
+
     private static async Task<ConversationData> ReadAsync(BotHarness bot, string conversation)
     {
         var state = await bot.Services.GetRequiredService<IStorage>().ReadAsync([$"test/conversations/{conversation}"]);
