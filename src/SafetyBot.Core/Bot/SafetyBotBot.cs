@@ -60,7 +60,14 @@ public sealed class SafetyBotBot(ConversationState conversationState, BotContent
         {
             var reply = WithMenu(MessageFactory.Text(Text(language, "media.not_stored")), language, onlyEssentials: true);
             await turnContext.SendActivityAsync(reply, cancellationToken).ConfigureAwait(false);
-            dialogs.Reprompt(Turn(turnContext, data));
+
+            // The question that was waiting is asked again, so the person knows where they are.
+            var waiting = Turn(turnContext, data);
+            if (dialogs.Reprompt(waiting))
+            {
+                await SendDialogAsync(turnContext, waiting, cancellationToken).ConfigureAwait(false);
+            }
+
             return;
         }
 

@@ -143,6 +143,19 @@ public sealed class DialogStateTests
         Assert.Empty(data.Dialog[^1].Values);
     }
 
+    [Fact]
+    public async Task APictureSent_InTheMiddleOfAFlow_IsRefusedKindly_AndTheQuestionAskedAgain()
+    {
+        await using var bot = BotHarness.Create();
+        var conversation = await StartSelfCheckAsync(bot);
+        var picture = BotHarness.Message(conversation, null);
+        picture.Attachments = [new Microsoft.Bot.Schema.Attachment { ContentType = "image/jpeg", ContentUrl = "https://example.com/x.jpg" }];
+
+        var replies = await bot.SendAsync(picture);
+
+        Assert.Equal([bot.Text("en", "media.not_stored"), bot.Text("en", "selfcheck.q.secrecy")], replies.Select(r => r.Text));
+    }
+
     [Theory]
     [InlineData("Привіт, мені потрібна допомога з одним хлопцем з інтернету", "uk")]
     [InlineData("Привет, мне нужна помощь с одним парнем из интернета", "ru")]
