@@ -43,6 +43,7 @@ public static class SafetyBotCoreExtensions
         services.TryAddSingleton<IConversationTurnLock, InProcessTurnLock>();
         services.TryAddSingleton(sp => new ConversationState(sp.GetRequiredService<IStorage>()));
         services.TryAddSingleton<ConversationEraser>();
+        services.TryAddSingleton<IWaitingRoom, InProcessWaitingRoom>();
         services.TryAddSingleton<InProcessHandoff>();
         services.TryAddSingleton<IHandoffService>(sp => sp.GetRequiredService<InProcessHandoff>());
         services.TryAddSingleton(sp =>

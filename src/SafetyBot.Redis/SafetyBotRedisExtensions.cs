@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using SafetyBot.Core;
 using SafetyBot.Core.Conversations;
+using SafetyBot.Core.Handoff;
 using SafetyBot.Core.Streams;
 using SafetyBot.Core.Transcripts;
 
@@ -27,6 +28,8 @@ public static class SafetyBotRedisExtensions
         services.AddSingleton<IConversationTurnLock>(sp => sp.GetRequiredService<RedisTurnLock>());
         services.AddSingleton<RedisActivityStreamStore>();
         services.AddSingleton<IActivityStreamStore>(sp => sp.GetRequiredService<RedisActivityStreamStore>());
+        services.AddSingleton<RedisWaitingRoom>();
+        services.AddSingleton<IWaitingRoom>(sp => sp.GetRequiredService<RedisWaitingRoom>());
         services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
         return builder;
     }
