@@ -40,6 +40,7 @@ public static class TelegramChannelExtensions
         services.AddSingleton<TelegramMessageTracker>();
         services.AddSingleton<IChannelConversationEraser>(sp => sp.GetRequiredService<TelegramMessageTracker>());
         services.AddSingleton<TelegramAdapter>();
+        services.AddSingleton(new SafetyBot.Core.Handoff.ChannelRegistration("telegram", typeof(TelegramAdapter)));
         services.AddSingleton<TelegramPollingService>();
         services.AddHostedService<TelegramCommandMenus>();
         services.AddHostedService<TelegramReceiver>();

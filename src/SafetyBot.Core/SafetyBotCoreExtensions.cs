@@ -44,8 +44,10 @@ public static class SafetyBotCoreExtensions
         services.TryAddSingleton(sp => new ConversationState(sp.GetRequiredService<IStorage>()));
         services.TryAddSingleton<ConversationEraser>();
         services.TryAddSingleton<IWaitingRoom, InProcessWaitingRoom>();
-        services.TryAddSingleton<InProcessHandoff>();
-        services.TryAddSingleton<IHandoffService>(sp => sp.GetRequiredService<InProcessHandoff>());
+        services.AddOptions<HandoffOptions>().BindConfiguration(HandoffOptions.SectionName);
+        services.TryAddSingleton<IHandoffService, HandoffService>();
+        services.TryAddSingleton<HandoffEvents>();
+        services.TryAddSingleton<HotlineDesk>();
         services.TryAddSingleton(sp =>
         {
             var content = sp.GetRequiredService<BotContent>();

@@ -57,7 +57,8 @@ public sealed class TranscriptTests(TranscriptTests.Host host) : IClassFixture<T
         var locale = (string?)transcript["locales"]![language];
         var words = transcript["words"]?.AsObject();
         var catalog = host.Catalog;
-        var handoff = host.Services.GetRequiredService<InProcessHandoff>();
+        var room = host.Services.GetRequiredService<IWaitingRoom>();
+        var agent = "transcript-" + Guid.NewGuid().ToString("N")[..8];
         await using var client = await DirectLineTestClient.StartAsync(host.BaseUrl, locale);
 
         var person = language; // typed words stay in the person's language even after the bot switches
@@ -69,7 +70,7 @@ public sealed class TranscriptTests(TranscriptTests.Host host) : IClassFixture<T
             var where = $"{name}.json ({language}), step {i}";
             if (step["staffOnline"] is { } online)
             {
-                handoff.StaffOnline = (int)online;
+                await room.SetPresenceAsync(agent, (int)online > 0, TimeSpan.FromMinutes(10));
             }
 
             if (step["tap"] is { } tap || step["tapTitle"] is not null)
@@ -138,13 +139,13 @@ public sealed class TranscriptTests(TranscriptTests.Host host) : IClassFixture<T
                     Assert.True(offered.Contains(catalog.Get(language, key)), $"{where}: the last reply should offer '{key}', it offers [{string.Join(", ", offered)}]");
                 }
 
-                // Every screen offers a person and a way out.
-                Assert.Contains(catalog.Get(language, "menu.human"), offered);
+                // Every screen offers a person (or, while waiting for one, to stop waiting) and a way out.
+                Assert.True(offered.Contains(catalog.Get(language, "menu.human")) || offered.Contains(catalog.Get(language, "human.cancel")), $"{where}: no way to a person");
                 Assert.Contains(catalog.Get(language, "menu.exit"), offered);
             }
         }
 
-        handoff.StaffOnline = 0;
+        await room.SetPresenceAsync(agent, online: false, TimeSpan.Zero);
     }
 
     private static string Folder

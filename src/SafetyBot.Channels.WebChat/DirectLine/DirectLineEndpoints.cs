@@ -43,6 +43,7 @@ public static class DirectLineEndpoints
         services.AddSingleton<DirectLineTokens>();
         services.AddSingleton<DirectLineHub>();
         services.AddSingleton<DirectLineAdapter>();
+        services.AddSingleton(new SafetyBot.Core.Handoff.ChannelRegistration(DirectLineJson.ChannelId, typeof(DirectLineAdapter)));
         services.AddSingleton<DirectLineService>();
         services.AddSingleton<IChannelConversationEraser, DirectLineConversationEraser>();
 

@@ -1,4 +1,5 @@
 using SafetyBot.Core.Dialogs;
+using SafetyBot.Core.Handoff;
 
 namespace SafetyBot.Core.Bot;
 
@@ -31,4 +32,7 @@ public sealed class ConversationData
 
     /// <summary>What finished flows marked "keep" collected (self-check answers and level, categories found), for hotline staff.</summary>
     public Dictionary<string, Dictionary<string, string>> Results { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Who owns the conversation (bot, waiting room, staff member) and every change of owner.</summary>
+    public HandoffInfo Handoff { get; set; } = new();
 }

@@ -5,6 +5,8 @@ using Newtonsoft.Json.Linq;
 using SafetyBot.Core.Analysis;
 using SafetyBot.Core.Conversations;
 using SafetyBot.Core.Dialogs;
+using SafetyBot.Core.Handoff;
+using SafetyBot.Core.Transcripts;
 using SafetyBot.Core.Pipeline;
 
 namespace SafetyBot.Core.Bot;
@@ -13,7 +15,16 @@ namespace SafetyBot.Core.Bot;
 /// The conversation itself: welcome, safety notice, main menu, helplines, language choice and quick exit.
 /// Channel-neutral: it sees Bot Builder activities only.
 /// </summary>
-public sealed class SafetyBotBot(ConversationState conversationState, BotContent content, ConversationEraser eraser, SafetyAnalyzer analyzer, DialogEngine dialogs) : ActivityHandler
+public sealed class SafetyBotBot(
+    ConversationState conversationState,
+    BotContent content,
+    ConversationEraser eraser,
+    SafetyAnalyzer analyzer,
+    DialogEngine dialogs,
+    IWaitingRoom waitingRoom,
+    ITranscriptArchive transcripts,
+    HandoffEvents handoffEvents,
+    TimeProvider clock) : ActivityHandler
 {
     private const string WelcomeFlow = "welcome";
     private readonly IStatePropertyAccessor<ConversationData> _data = conversationState.CreateProperty<ConversationData>(nameof(ConversationData));
@@ -102,6 +113,13 @@ public sealed class SafetyBotBot(ConversationState conversationState, BotContent
             }
         }
 
+        // Waiting for a person, or talking with one: the bot stays out of the way.
+        if (data.Handoff.Status is HandoffStatuses.Queued or HandoffStatuses.WithAgent && action != BotActions.Exit)
+        {
+            await WhileWithTheHotlineAsync(turnContext, data, action, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         if (!data.Welcomed && action is null or BotActions.Menu)
         {
             await WelcomeAsync(turnContext, data, cancellationToken).ConfigureAwait(false);
@@ -176,6 +194,9 @@ public sealed class SafetyBotBot(ConversationState conversationState, BotContent
         await SendAsync(turnContext, language, Text(language, "fallback.not_understood", ("emergency", Emergency(turnContext))), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>A text followed by the main menu's buttons, in the person's language (used when a staff member hands back).</summary>
+    public Activity MenuReply(string text, string language) => WithMenu(MessageFactory.Text(text), language, onlyEssentials: false);
+
     /// <summary>What the person sees when SafetyBot cannot reach its storage: emergency number and helplines.</summary>
     public Activity TechnicalProblemReply(string language, string? country)
     {
@@ -197,12 +218,20 @@ public sealed class SafetyBotBot(ConversationState conversationState, BotContent
         var guess = turnContext.TurnState.Get<string>(TurnKeys.CountryGuess);
         return new DialogTurn(data, TurnKeys.LanguageOf(turnContext), turnContext.Activity.ChannelId ?? string.Empty,
             turnContext.Activity.Conversation?.Id ?? string.Empty, content.Helplines.For(data.Country ?? guess).Emergency,
-            content.Helplines.Knows(guess) ? guess : null);
+            content.Helplines.Knows(guess) ? guess : null)
+        {
+            Reference = Newtonsoft.Json.JsonConvert.SerializeObject(turnContext.Activity.GetConversationReference()),
+        };
     }
 
     /// <summary>Sends what the flow said: helplines under the texts that ask for them, and on the last message the buttons.</summary>
     private async Task SendDialogAsync(ITurnContext turnContext, DialogTurn turn, CancellationToken cancellationToken)
     {
+        if (turn.Queued is not null)
+        {
+            await MoveAsync(turnContext, turn.Data, HandoffStatuses.Queued, null, null, cancellationToken).ConfigureAwait(false);
+        }
+
         if (turn.Data.Country is { } country)
         {
             turnContext.TurnState[TurnKeys.Country] = country;
@@ -219,6 +248,10 @@ public sealed class SafetyBotBot(ConversationState conversationState, BotContent
             {
                 reply = WithMenu(reply, language, onlyEssentials: false);
             }
+            else if (turn.Queued is not null && last)
+            {
+                reply = WaitingReply(text, language);
+            }
             else if (message.Buttons.Count > 0 || last)
             {
                 // Every screen offers its answers, a person and a way out.
@@ -231,8 +264,68 @@ public sealed class SafetyBotBot(ConversationState conversationState, BotContent
         }
     }
 
+    private async Task WhileWithTheHotlineAsync(ITurnContext turnContext, ConversationData data, string? action, CancellationToken cancellationToken)
+    {
+        var language = TurnKeys.LanguageOf(turnContext);
+        var conversation = ConversationKey.For(turnContext).Value;
+        if (data.Handoff.Status == HandoffStatuses.WithAgent)
+        {
+            // What they write is for the staff member: it is in the transcript, and the console shows it.
+            return;
+        }
+
+        if (action == DialogEngine.CancelWaitAction)
+        {
+            await waitingRoom.RemoveAsync(conversation, cancellationToken).ConfigureAwait(false);
+            await MoveAsync(turnContext, data, HandoffStatuses.Bot, "person", "cancelled", cancellationToken).ConfigureAwait(false);
+            await SendAsync(turnContext, language, Text(language, "human.cancelled"), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var status = await waitingRoom.FindAsync(conversation, cancellationToken).ConfigureAwait(false);
+        if (status is null or { State: WaitingStates.Dead })
+        {
+            // The waiting room lost it (its retention ran out, or supervisors hold it as a dead letter): never leave them waiting.
+            await MoveAsync(turnContext, data, HandoffStatuses.Bot, null, "lost", cancellationToken).ConfigureAwait(false);
+            await SendAsync(turnContext, language, HelplineText(turnContext, language, "human.unavailable"), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var text = Text(language, "human.waiting", ("position", (status.Position ?? 1).ToString(System.Globalization.CultureInfo.InvariantCulture)), ("emergency", Emergency(turnContext)));
+        await turnContext.SendActivityAsync(WaitingReply(text, language), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A message to someone in line: stop waiting, helplines, leave.</summary>
+    private Activity WaitingReply(string text, string language)
+    {
+        var reply = WithMenu(MessageFactory.Text(text), language, onlyEssentials: true);
+        reply.SuggestedActions.Actions = [Button(Text(language, "human.cancel"), DialogEngine.CancelWaitAction), .. reply.SuggestedActions.Actions.Where(a => (a.Value as JObject)?.Value<string>("action") != BotActions.Human)];
+        return reply;
+    }
+
+    /// <summary>Records a change of owner and emits its handoff event to the hotline side.</summary>
+    private async Task MoveAsync(ITurnContext turnContext, ConversationData data, string status, string? by, string? outcome, CancellationToken cancellationToken)
+    {
+        var from = data.Handoff.Status;
+        data.Handoff.MoveTo(status, clock.GetUtcNow(), by, outcome);
+        var conversation = ConversationKey.For(turnContext);
+        if (status == HandoffStatuses.Queued)
+        {
+            var entries = await transcripts.ReadAsync(conversation, cancellationToken).ConfigureAwait(false);
+            var transcript = new Transcript([.. entries.Where(e => e.Text is not null).Select(e => (Activity)MessageFactory.Text(e.Text))]);
+            var context = new { language = data.Language, country = data.Country, crisis = data.Crisis, results = data.Results };
+            handoffEvents.Emit(conversation.Value, EventFactory.CreateHandoffInitiation(turnContext, context, transcript));
+        }
+        else if (from == HandoffStatuses.Queued && status == HandoffStatuses.Bot)
+        {
+            handoffEvents.Emit(conversation.Value, EventFactory.CreateHandoffStatus(turnContext.Activity.Conversation, "failed", outcome));
+        }
+    }
+
     private async Task ExitAsync(ITurnContext turnContext, string language, CancellationToken cancellationToken)
     {
+        // Whoever waited for them or talks with them is told by the waiting room: the entry is gone.
+        await waitingRoom.RemoveAsync(ConversationKey.For(turnContext).Value, cancellationToken).ConfigureAwait(false);
         // The closing line goes out first: erasing removes the channel's stream it would travel on.
         await turnContext.SendActivityAsync(MessageFactory.Text(Text(language, "exit.done")), cancellationToken).ConfigureAwait(false);
         await turnContext.SendActivityAsync(new Activity(ActivityTypes.EndOfConversation) { Code = EndOfConversationCodes.CompletedSuccessfully }, cancellationToken).ConfigureAwait(false);
@@ -298,6 +391,8 @@ public sealed class SafetyBotBot(ConversationState conversationState, BotContent
                 return (BotActions.Human, null);
             case "language" or "lang":
                 return (BotActions.Language, null);
+            case "cancel":
+                return (DialogEngine.CancelWaitAction, null);
         }
 
         // A command word, a language's name or a button title, typed or tapped, in any language, with or without accents.
@@ -309,6 +404,7 @@ public sealed class SafetyBotBot(ConversationState conversationState, BotContent
     [
         ("command.human", BotActions.Human), ("command.exit", BotActions.Exit),
         ("command.help", BotActions.Help), ("command.menu", BotActions.Menu), ("command.language", BotActions.Language),
+        ("command.cancel", DialogEngine.CancelWaitAction),
     ];
 
     /// <summary>Every word a person may type instead of tapping, in every language; built once, first one wins.</summary>

@@ -38,6 +38,12 @@ public sealed class DialogTurn(ConversationData data, string language, string ch
 
     public List<DialogMessage> Output { get; } = [];
 
+    /// <summary>How to reach the conversation again (a serialised conversation reference), for the hotline.</summary>
+    public string? Reference { get; init; }
+
+    /// <summary>Set when this turn put the conversation in the hotline's waiting room.</summary>
+    public HandoffTicket? Queued { get; set; }
+
     /// <summary>What the analyser quoted from a message checked this turn: shown, never stored.</summary>
     public Dictionary<string, string> Evidence { get; } = new(StringComparer.Ordinal);
 }
@@ -51,6 +57,9 @@ public sealed class DialogTurn(ConversationData data, string language, string ch
 public sealed class DialogEngine(FlowSet flows, TextCatalog catalog, HelplineDirectory helplines, AnswerRecognizer recognizer, SafetyAnalyzer analyzer, IHandoffService handoff)
 {
     public const string AnswerAction = "answer";
+
+    /// <summary>The button that stops waiting for a person.</summary>
+    public const string CancelWaitAction = "cancelwait";
     private const int MaxStepsPerTurn = 500;
     private const int MaxAttempts = 2;
     private const int MaxStackDepth = 8;
@@ -484,12 +493,25 @@ public sealed class DialogEngine(FlowSet flows, TextCatalog catalog, HelplineDir
     private async Task HandoffAsync(DialogTurn turn, FlowNode node, CancellationToken cancellationToken)
     {
         var results = turn.Data.Results.ToDictionary(r => r.Key, r => (IReadOnlyDictionary<string, string>)r.Value, StringComparer.Ordinal);
+        var caller = turn.Data.Dialog.Count >= 2 ? turn.Data.Dialog[^2].Flow : null;
         var ticket = await handoff.RequestAsync(
-            new HandoffRequest(turn.ConversationId, turn.Channel, turn.Language, turn.Data.Country, turn.Data.Crisis, results),
+            new HandoffRequest(turn.ConversationId, turn.Channel, turn.Language, turn.Data.Country, turn.Data.Crisis, results)
+            {
+                Topic = caller, Reference = turn.Reference,
+            },
             cancellationToken).ConfigureAwait(false);
-        turn.Output.Add(ticket.Queued
-            ? new DialogMessage(Text(turn, node.Queued!, [("position", ticket.Position.ToString(CultureInfo.InvariantCulture))]), [])
-            : new DialogMessage(Text(turn, node.Unavailable!), [], Helplines: "all"));
+        if (!ticket.Queued)
+        {
+            turn.Output.Add(new DialogMessage(Text(turn, node.Unavailable!), [], Helplines: "all"));
+            return;
+        }
+
+        // The conversation now belongs to the waiting room: no flow runs on, no menu is pushed.
+        turn.Queued = ticket;
+        turn.Data.Dialog.Clear();
+        turn.Output.Add(new DialogMessage(
+            Text(turn, node.Queued!, [("position", ticket.Position.ToString(CultureInfo.InvariantCulture))]),
+            [new DialogButton(Text(turn, "human.cancel"), CancelWaitAction)]));
     }
 
     private (string Name, string Value)[] Placeholders(DialogTurn turn, DialogFrame frame, FlowNode node)

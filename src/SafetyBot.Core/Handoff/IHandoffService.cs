@@ -13,7 +13,26 @@ public sealed record HandoffRequest(
     string Language,
     string? Country,
     bool Crisis,
-    IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Results);
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Results)
+{
+    /// <summary>The flow the person asked for a person from (e.g. "selfcheck"), for the queue's topic column.</summary>
+    public string? Topic { get; init; }
+
+    /// <summary>How to reach the conversation again (a serialised Bot Framework conversation reference).</summary>
+    public string? Reference { get; init; }
+
+    /// <summary>The person said they are, or were when it happened, under 18.</summary>
+    public bool UnderEighteen =>
+        Results.Values.Any(r => r.TryGetValue("age", out var age) && int.TryParse(age, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var years) && years < 18);
+
+    /// <summary>Warning signs already known: categories a checked message showed, and the self-check's level.</summary>
+    public IReadOnlyList<string> Signals =>
+    [
+        .. Crisis ? ["crisis"] : Array.Empty<string>(),
+        .. Results.Values.Where(r => r.ContainsKey("signals")).SelectMany(r => r["signals"].Split(',', StringSplitOptions.RemoveEmptyEntries)),
+        .. Results.TryGetValue("selfcheck", out var selfCheck) && selfCheck.TryGetValue("level", out var level) ? ["selfcheck:" + level] : Array.Empty<string>(),
+    ];
+}
 
 /// <summary>Queued with a place in line, or nobody can take the conversation now.</summary>
 public sealed record HandoffTicket(bool Queued, int Position)

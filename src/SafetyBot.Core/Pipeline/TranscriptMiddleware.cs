@@ -22,11 +22,13 @@ public sealed class TranscriptMiddleware(ITranscriptArchive archive, TimeProvide
             entries.Add(incoming);
         }
 
-        turnContext.OnSendActivities(async (_, activities, nextSend) =>
+        turnContext.OnSendActivities(async (turn, activities, nextSend) =>
         {
+            // A hotline staff member's message, sent through a proactive turn, is recorded as theirs.
+            var role = turn.TurnState.TryGetValue(TurnKeys.StaffMessage, out var staff) && staff is true ? TranscriptRoles.Staff : TranscriptRoles.Bot;
             lock (entries)
             {
-                entries.AddRange(activities.Select(a => ToEntry(a, TranscriptRoles.Bot)).OfType<TranscriptEntry>());
+                entries.AddRange(activities.Select(a => ToEntry(a, role)).OfType<TranscriptEntry>());
             }
 
             return await nextSend().ConfigureAwait(false);

@@ -13,6 +13,9 @@ public static class TurnKeys
     public const string CountryGuess = "SafetyBot.CountryGuess";
     public const string Erased = "SafetyBot.Erased";
 
+    /// <summary>Set on a proactive turn that carries a hotline staff member's words.</summary>
+    public const string StaffMessage = "SafetyBot.StaffMessage";
+
     /// <summary>Set by a channel adapter: the browser's or client's preferred locale when the activity has none.</summary>
     public const string ClientLocale = "SafetyBot.ClientLocale";
 

@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Options;
+using SafetyBot.Core.Conversations;
+
+namespace SafetyBot.Core.Handoff;
+
+public sealed class HandoffOptions
+{
+    public const string SectionName = "Handoff";
+
+    /// <summary>How long a staff member's claim lasts without a heartbeat before the conversation goes back into line.</summary>
+    public TimeSpan ClaimLease { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How often a conversation may be handed out and abandoned before it becomes a dead letter for supervisors.</summary>
+    public int MaxDeliveries { get; set; } = 3;
+}
+
+/// <summary>
+/// Puts a conversation in the hotline's waiting room when someone can take it: a crisis first, then someone under
+/// 18, then everyone else. When nobody is online it queues nothing, so the person gets the helplines at once.
+/// </summary>
+public sealed class HandoffService(IWaitingRoom room, TimeProvider clock) : IHandoffService
+{
+    public async ValueTask<HandoffTicket> RequestAsync(HandoffRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (await room.StaffOnlineAsync(cancellationToken).ConfigureAwait(false) == 0)
+        {
+            return HandoffTicket.Unavailable;
+        }
+
+        var band = request.Crisis ? PriorityBand.Crisis : request.UnderEighteen ? PriorityBand.UnderEighteen : PriorityBand.Other;
+        var entry = new WaitingEntry(
+            ConversationKey.For(request.Channel, request.ConversationId).Value, request.Channel, request.ConversationId, request.Language,
+            request.Country, band, clock.GetUtcNow(), request.Topic, request.Signals, request.Reference);
+        var position = await room.EnqueueAsync(entry, cancellationToken).ConfigureAwait(false);
+        return new HandoffTicket(true, Math.Max(position, 1));
+    }
+}
