@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using SafetyBot.Core.Localization;
 using SafetyBot.Telegram.Emulator;
 using SafetyBot.Testing;
 
@@ -35,6 +36,8 @@ public sealed class TelegramWebhookTests : IAsyncLifetime
         await _telegram.DisposeAsync();
     }
 
+    private string Text(string language, string key) => _host.Services.GetRequiredService<TextCatalog>().Format(language, key, ("emergency", "112"));
+
     [Fact]
     public async Task UpdatesArriveByWebhook_WithTheSecret_AndAreAnswered()
     {
@@ -42,8 +45,12 @@ public sealed class TelegramWebhookTests : IAsyncLifetime
         var chat = _telegram.NewChat("Olena", "uk");
 
         _telegram.PostCommand(chat, "/start");
-        var menu = await _telegram.WaitForMessageAsync(chat, m => m.Buttons.Any(), Wait);
+        var question = await _telegram.WaitForMessageAsync(chat, m => m.Text == Text("uk", "welcome.safe_now"), Wait);
+        _telegram.PostCallback(chat, question.MessageId, question.Buttons.Single(b => b.Text == Text("uk", "welcome.safe_yes")).CallbackData!);
+        var menu = await _telegram.WaitForMessageAsync(chat, m => m.Text == Text("uk", "menu.prompt"), Wait);
         _telegram.PostCallback(chat, menu.MessageId, menu.Buttons.Single(b => b.Text == "Гарячі лінії").CallbackData!);
+        var confirm = await _telegram.WaitForMessageAsync(chat, m => m.Buttons.Any(b => b.CallbackData == "a:answer:helplines-confirm-yes"), Wait);
+        _telegram.PostCallback(chat, confirm.MessageId, "a:answer:helplines-confirm-yes");
 
         await _telegram.WaitForMessageAsync(chat, m => m.Text.Contains("527", StringComparison.Ordinal), Wait);
         Assert.Equal(Secret, (string?)_telegram.CallsTo("setWebhook")[^1].Parameters["secret_token"]);
@@ -96,6 +103,7 @@ public sealed class TelegramWebhookTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
-        Assert.Single(_telegram.MessagesTo(chat), m => m.Text.Contains("116 111", StringComparison.Ordinal));
+        // English suggests no country: the one reply is the question which country the helplines are for.
+        Assert.Single(_telegram.MessagesTo(chat), m => m.Text == Text("en", "helplines.ask_country"));
     }
 }

@@ -12,6 +12,7 @@
 // then creates them with `new this.services.WebSocket(streamUrl)` (services.WebSocket || WebSocket).
 // So both globals are installed before the library is loaded.
 
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import {
   CheckFailure,
@@ -43,6 +44,8 @@ const domain = `${baseUrl}/v3/directline`;
 const POLLING_INTERVAL = 300;
 const WAIT = 12000;
 const strict = process.env.DIRECTLINE_STRICT === '1';
+// SafetyBot's English texts, as shipped (the widget token asks for locale "en").
+const en = JSON.parse(readFileSync(new URL('../../localization/en.json', import.meta.url), 'utf8'));
 
 // ---- transport instrumentation (evidence for failures, and clean-up checks) ----
 
@@ -253,17 +256,46 @@ async function runMode(report, mode) {
       }
     });
 
-    // 2. welcome
-    await report.check(c('welcome arrives'), async () => {
+    // 2. welcome: it ends by asking whether it is safe to talk right now, with the answers, a person, helplines and a way out
+    const question = await report.check(c('welcome arrives'), async () => {
       await first.waitActivity(c('welcome arrives'), (a) => isBot(a) && /it is not your fault/i.test(textOf(a)), 'from the bot containing "it is not your fault"');
-      const menu = await first.waitActivity(c('welcome arrives'), (a) => isBot(a) && /What would you like to do\?/.test(textOf(a)), 'from the bot containing "What would you like to do?"');
-      const actions = menu.suggestedActions?.actions ?? [];
-      if (!actions.length || !actions.some((x) => x.type === 'messageBack')) {
-        throw new CheckFailure(c('welcome arrives'), `the menu message has no messageBack suggested actions: ${JSON.stringify(menu.suggestedActions)}`);
+      const asked = await first.waitActivity(c('welcome arrives'), (a) => isBot(a) && textOf(a) === en['welcome.safe_now'], `from the bot asking "${en['welcome.safe_now']}"`);
+      const actions = asked.suggestedActions?.actions ?? [];
+      const titles = actions.map((x) => x.title);
+      const expected = [en['welcome.safe_yes'], en['welcome.safe_no'], en['menu.human'], en['menu.helplines'], en['menu.exit']];
+      if (titles.join('|') !== expected.join('|') || !actions.every((x) => x.type === 'messageBack')) {
+        throw new CheckFailure(c('welcome arrives'), `the safety question should offer messageBack actions ${JSON.stringify(expected)}: ${JSON.stringify(asked.suggestedActions)}`);
       }
       const iFault = first.activities.findIndex((a) => /it is not your fault/i.test(textOf(a)));
-      const iMenu = first.activities.indexOf(menu);
-      if (iFault > iMenu) throw new CheckFailure(c('welcome arrives'), `welcome messages out of order; ${first.describe()}`);
+      const iQuestion = first.activities.indexOf(asked);
+      if (iFault > iQuestion) throw new CheckFailure(c('welcome arrives'), `welcome messages out of order; ${first.describe()}`);
+      return asked;
+    });
+
+    // "Yes, it's safe", tapped as Web Chat posts a messageBack: the main menu follows
+    await report.check(c('safe to talk: yes shows the menu'), async () => {
+      const yes = question.suggestedActions.actions[0];
+      if (yes.value?.action !== 'answer' || yes.value?.argument !== 'welcome-safe_now-yes') {
+        throw new CheckFailure(c('safe to talk: yes shows the menu'), `the "${yes.title}" button carries ${JSON.stringify(yes.value)}, expected {"action":"answer","argument":"welcome-safe_now-yes"}`);
+      }
+      const id = await first.post(c('safe to talk: yes shows the menu'), {
+        type: 'message',
+        from: { id: userId },
+        text: yes.text,
+        value: yes.value,
+        channelData: { clientActivityID: `dljs-${mode}-safe`, messageBack: { displayText: yes.displayText } },
+      });
+      const echo = await first.waitActivity(c('safe to talk: yes shows the menu'), (a) => a.id === id, `with the posted id ${id} (the echo)`);
+      const iEcho = first.activities.indexOf(echo);
+      const menu = await first.waitActivity(
+        c('safe to talk: yes shows the menu'),
+        (a) => isBot(a) && textOf(a) === en['menu.prompt'] && first.activities.indexOf(a) > iEcho,
+        `from the bot saying "${en['menu.prompt']}" after the answer`,
+      );
+      const actions = menu.suggestedActions?.actions ?? [];
+      if (!actions.some((x) => x.type === 'messageBack' && x.title === en['menu.helplines'])) {
+        throw new CheckFailure(c('safe to talk: yes shows the menu'), `the menu message has no messageBack "${en['menu.helplines']}" action: ${JSON.stringify(menu.suggestedActions)}`);
+      }
     });
     const welcomeCount = first.received.length;
     const watermarkAfterWelcome = first.dl.watermark;
@@ -291,16 +323,39 @@ async function runMode(report, mode) {
       if (echo.channelData?.clientActivityID !== clientActivityID) {
         throw new CheckFailure(c('echo before reply'), `echo channelData=${JSON.stringify(echo.channelData)}; Web Chat needs channelData.clientActivityID=${clientActivityID} back`);
       }
-      const reply = await first.waitActivity(c('echo before reply'), (a) => isBot(a) && textOf(a).includes('112') && first.activities.indexOf(a) >= welcomeCount, 'from the bot containing "112"');
+      // English suggests no country, so the reply asks which one.
+      const reply = await first.waitActivity(
+        c('echo before reply'),
+        (a) => isBot(a) && textOf(a) === en['helplines.ask_country'] && first.activities.indexOf(a) >= welcomeCount,
+        `from the bot asking "${en['helplines.ask_country']}"`,
+      );
       const iEcho = first.activities.indexOf(echo);
       const iReply = first.activities.indexOf(reply);
       if (!(iEcho < iReply)) {
         throw new CheckFailure(c('echo before reply'), `the bot's reply (#${iReply}) arrived before the echo (#${iEcho}); ${first.describe()}`);
       }
-      if (!textOf(reply).includes('Helplines in the European Union')) {
-        throw new CheckFailure(c('echo before reply'), `reply does not contain "Helplines in the European Union": ${brief(reply)}`);
-      }
       if (reply.from?.role !== 'bot') throw new CheckFailure(c('echo before reply'), `reply from=${JSON.stringify(reply.from)}`);
+      if (!(reply.suggestedActions?.actions ?? []).some((x) => x.type === 'messageBack' && x.title === en['helplines.other_country'])) {
+        throw new CheckFailure(c('echo before reply'), `the country question offers no "${en['helplines.other_country']}": ${JSON.stringify(reply.suggestedActions)}`);
+      }
+    });
+    await report.check(c('helplines after the country'), async () => {
+      const id = await first.post(c('helplines after the country'), {
+        type: 'message',
+        from: { id: userId },
+        text: en['helplines.other_country'],
+        channelData: { clientActivityID: `${clientActivityID}-country` },
+      });
+      const echo = await first.waitActivity(c('helplines after the country'), (a) => a.id === id, `with the posted id ${id} (the echo)`);
+      const iEcho = first.activities.indexOf(echo);
+      const reply = await first.waitActivity(
+        c('helplines after the country'),
+        (a) => isBot(a) && textOf(a).includes('112') && first.activities.indexOf(a) > iEcho,
+        'from the bot containing "112" after the country',
+      );
+      if (!textOf(reply).includes('Helplines in the European Union')) {
+        throw new CheckFailure(c('helplines after the country'), `reply does not contain "Helplines in the European Union": ${brief(reply)}`);
+      }
     });
     await report.check(c('activity shapes'), () => assertActivityShapes(c('activity shapes'), first, userId));
 

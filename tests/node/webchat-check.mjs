@@ -29,6 +29,14 @@ const WAIT = 15000;
 // Web Chat sends its locale on every activity and SafetyBot picks helplines by the locale's region:
 // en-US gets the United States list (911); a locale without a region (or an EU one) gets the EU list (112).
 const expectedEmergency = /-US$/i.test(locale) ? '911' : '112';
+// With a region in the locale SafetyBot asks to confirm that country (answered "Yes"); without one it asks
+// which country (answered "Another country", the EU list).
+const regionInLocale = /[-_][A-Za-z]{2}$/.test(locale);
+// SafetyBot's English texts, as shipped.
+const en = JSON.parse(readFileSync(join(here, '..', '..', 'localization', 'en.json'), 'utf8'));
+
+/** Matches a button whose whole text is `text` ("Yes" but not "Yes, it's safe"). */
+const exactly = (text) => new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
 
 const pageHtml = readFileSync(join(here, 'webchat-page.html'));
 const bundlePath = join(here, 'node_modules', 'botframework-webchat', 'dist', 'webchat.js');
@@ -225,17 +233,37 @@ async function main() {
     }
   });
 
-  // 2. suggested actions
+  // 2. suggested actions: the welcome ends by asking whether it is safe to talk right now
   const buttons = page.locator('.webchat__suggested-actions button');
   await report.check('suggested actions rendered', async () => {
     try {
-      await buttons.filter({ hasText: 'Helplines' }).first().waitFor({ state: 'visible', timeout: WAIT });
+      await page.getByText(en['welcome.safe_now'], { exact: false }).first().waitFor({ state: 'visible', timeout: WAIT });
+      await buttons.filter({ hasText: en['welcome.safe_yes'] }).first().waitFor({ state: 'visible', timeout: WAIT });
     } catch {
-      throw await failWith('suggested actions rendered', 'no suggested-action button "Helplines"');
+      throw await failWith('suggested actions rendered', `the safety question "${en['welcome.safe_now']}" with its button "${en['welcome.safe_yes']}" was not rendered`);
     }
     const titles = (await buttons.allInnerTexts()).map((t) => t.trim());
-    for (const expected of ['Talk to a person', 'Helplines', 'Leave now']) {
+    for (const expected of [en['welcome.safe_yes'], en['welcome.safe_no'], 'Talk to a person', 'Helplines', 'Leave now']) {
       if (!titles.includes(expected)) throw await failWith('suggested actions rendered', `button "${expected}" missing; buttons=${JSON.stringify(titles)}`);
+    }
+  });
+
+  // "Yes, it's safe" (a messageBack click) brings the main menu
+  await report.check('safe to talk: yes shows the menu', async () => {
+    await buttons.filter({ hasText: en['welcome.safe_yes'] }).first().click();
+    await waitSent('safe to talk: yes shows the menu', (a) => a.value?.action === 'answer' && a.value?.argument === 'welcome-safe_now-yes', `the "${en['welcome.safe_yes']}" messageBack`);
+    await waitFor('safe to talk: yes shows the menu', async () => (await state()).activities.some((a) => a.from?.role === 'bot' && a.text === en['menu.prompt']), {
+      timeoutMs: WAIT,
+      intervalMs: 100,
+      describe: () => `no bot reply "${en['menu.prompt']}"`,
+    }).catch(async (error) => {
+      throw await failWith('safe to talk: yes shows the menu', error.detail);
+    });
+    try {
+      await page.getByText(en['menu.prompt'], { exact: false }).first().waitFor({ state: 'visible', timeout: WAIT });
+      await buttons.filter({ hasText: en['menu.selfcheck'] }).first().waitFor({ state: 'visible', timeout: WAIT });
+    } catch {
+      throw await failWith('safe to talk: yes shows the menu', `the menu "${en['menu.prompt']}" with its button "${en['menu.selfcheck']}" was not rendered`);
     }
   });
 
@@ -293,7 +321,21 @@ async function main() {
     if ((await bubble.count()) !== 1) throw await failWith('typed message sent', `expected 1 user bubble "Helplines" in the transcript, found ${await bubble.count()}`);
     return sent;
   });
-  const firstReply = await report.check('bot reply to typed message', () => waitReplies('bot reply to typed message', 1));
+  // SafetyBot first settles the country the helplines are for.
+  const confirmStart = en['helplines.confirm_country'].split('{place}')[0];
+  const isCountryQuestion = (a) =>
+    a.from?.role === 'bot' && (regionInLocale ? (a.text ?? '').startsWith(confirmStart) : a.text === en['helplines.ask_country']);
+  const firstReply = await report.check('bot reply to typed message', async () => {
+    let question;
+    await waitFor('bot reply to typed message', async () => (question = (await state()).activities.find(isCountryQuestion)), {
+      timeoutMs: WAIT,
+      intervalMs: 100,
+      describe: () => `no bot reply asking for the country (${regionInLocale ? `"${confirmStart}…"` : `"${en['helplines.ask_country']}"`})`,
+    }).catch(async (error) => {
+      throw await failWith('bot reply to typed message', error.detail);
+    });
+    return question;
+  });
   await report.check('echo before reply', async () => {
     const s = await state();
     const iEcho = s.activities.findIndex((a) => a.from?.role === 'user' && a.text === 'Helplines' && a.sendStatus === 'sent');
@@ -303,6 +345,19 @@ async function main() {
     if (!(incoming.indexOf(s.activities[iEcho].id) < incoming.indexOf(firstReply.id))) {
       throw await failWith('echo before reply', `the reply ${firstReply.id} came in before the echo ${s.activities[iEcho].id}`);
     }
+  });
+
+  await report.check('country answered gets the helplines', async () => {
+    const answer = regionInLocale ? en['answer.yes'] : en['helplines.other_country'];
+    const button = buttons.filter({ hasText: exactly(answer) }).first();
+    try {
+      await button.waitFor({ state: 'visible', timeout: WAIT });
+    } catch {
+      throw await failWith('country answered gets the helplines', `no suggested-action button "${answer}" on the country question`);
+    }
+    await button.click();
+    await waitSent('country answered gets the helplines', (a) => a.value?.action === 'answer' && /^helplines-/.test(a.value?.argument ?? ''), `the "${answer}" messageBack`);
+    await waitReplies('country answered gets the helplines', 1);
   });
 
   // 4. suggested action (messageBack) click

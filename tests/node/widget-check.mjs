@@ -2,6 +2,7 @@
 // Usage: node tests/node/widget-check.mjs <baseUrl>
 // Prints one JSON line: {"ok":true,"checks":[...]} (exit 0) or {"ok":false,"failed":"<check>","detail":"..."} (exit 1).
 // No real network is used: every request that is not to <baseUrl> is answered locally or aborted.
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { chromium } from 'playwright-core';
 import { CheckFailure, Report, baseUrlFromArgs, describeError, sleep, waitFor } from './lib/common.mjs';
@@ -13,6 +14,10 @@ const report = new Report();
 const hostPages = new Map();
 let HOST_PAGES;
 const SECRET = 'pineapple-7f3k secret words';
+// SafetyBot's texts, as shipped.
+const shipped = (language) => JSON.parse(readFileSync(new URL(`../../localization/${language}.json`, import.meta.url), 'utf8'));
+const en = shipped('en');
+const ar = shipped('ar');
 
 const launchOptions = {
   executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
@@ -106,15 +111,23 @@ async function openWidget(check, page) {
   return frame;
 }
 
-async function waitForWelcome(check, frame, pattern = /it is not your fault/i) {
-  const welcome = frame.locator(sel.botMsg).filter({ hasText: pattern });
-  try {
-    await welcome.first().waitFor({ state: 'visible', timeout: 15_000 });
-  } catch {
-    const seen = await frame.locator('body').innerText().catch(() => '(no body)');
-    throw new CheckFailure(check, `the bot's welcome (${pattern}) did not appear; the chat shows: ${seen.slice(0, 400)}`);
+/** Waits for the greeting and for the question that ends the welcome ("is it safe for you to talk right now?") with its buttons. */
+async function waitForWelcome(check, frame, pattern = /it is not your fault/i, question = en['welcome.safe_now']) {
+  for (const [what, expected] of [['welcome', pattern], ['safety question', question]]) {
+    const message = frame.locator(sel.botMsg).filter({ hasText: expected });
+    try {
+      await message.first().waitFor({ state: 'visible', timeout: 15_000 });
+    } catch {
+      const seen = await frame.locator('body').innerText().catch(() => '(no body)');
+      throw new CheckFailure(check, `the bot's ${what} (${expected}) did not appear; the chat shows: ${seen.slice(0, 400)}`);
+    }
   }
   await frame.locator(sel.action).first().waitFor({ state: 'visible', timeout: 10_000 });
+}
+
+/** Waits until a bot message after the first `before` ones satisfies `match`. */
+async function waitForBotText(check, frame, before, match, describe) {
+  await waitFor(check, async () => (await botTexts(frame)).slice(before).some(match), { timeoutMs: 10_000, describe });
 }
 
 async function botTexts(frame) {
@@ -158,8 +171,9 @@ async function main() {
     assert(check, src.startsWith(`${base}/chat?`) && /locale=en/.test(src), `iframe src is ${src}`);
     frame = demo.page.frameLocator(sel.iframe);
     await waitForWelcome(check, frame);
-    const actions = await frame.locator(sel.action).allInnerTexts();
-    assert(check, actions.length >= 3 && actions.some((a) => a.trim() === 'Helplines'), `menu buttons: ${JSON.stringify(actions)}`);
+    const actions = (await frame.locator(sel.action).allInnerTexts()).map((a) => a.trim());
+    const expected = [en['welcome.safe_yes'], en['welcome.safe_no'], en['menu.human'], en['menu.helplines'], en['menu.exit']];
+    assert(check, JSON.stringify(actions) === JSON.stringify(expected), `the safety question's buttons are ${JSON.stringify(actions)}, expected ${JSON.stringify(expected)}`);
     const log = frame.locator(sel.log);
     assert(check, (await log.getAttribute('role')) === 'log' && (await log.getAttribute('aria-live')) === 'polite', 'the message list is not an aria-live="polite" log');
     const who = await frame.locator(`${sel.botMsg} .sb-who`).first().innerText();
@@ -173,6 +187,12 @@ async function main() {
 
   await report.check('send-message-and-menu-button', async () => {
     const check = 'send-message-and-menu-button';
+    // "Yes, it's safe" to the welcome's question brings the main menu.
+    const beforeSafe = (await botTexts(frame)).length;
+    await frame.locator(sel.action).filter({ hasText: en['welcome.safe_yes'] }).click();
+    await waitForBotText(check, frame, beforeSafe, (t) => t === en['menu.prompt'], `no "${en['menu.prompt']}" after "${en['welcome.safe_yes']}"`);
+    await frame.locator(sel.action).filter({ hasText: en['menu.selfcheck'] }).waitFor({ state: 'visible' });
+
     const before = (await botTexts(frame)).length;
     const input = frame.locator(sel.input);
     await input.click();
@@ -181,11 +201,13 @@ async function main() {
     const mine = frame.locator(sel.userMsg).filter({ hasText: /^\s*(You said:\s*)?Helplines\s*$/ });
     await mine.first().waitFor({ state: 'visible' });
     await waitFor(check, async () => (await mine.first().getAttribute('data-state')) === 'sent', { timeoutMs: 10_000, describe: 'the message was never confirmed by the server echo' });
-    await waitFor(check, async () => {
-      const all = await botTexts(frame);
-      return all.length > before && all.slice(before).some((t) => t.includes('112'));
-    }, { timeoutMs: 10_000, describe: 'no bot reply containing 112' });
+    // English suggests no country: SafetyBot asks which one, and "Another country" (typed) gets the EU numbers.
+    await waitForBotText(check, frame, before, (t) => t === en['helplines.ask_country'], `no bot reply "${en['helplines.ask_country']}"`);
     assert(check, (await mine.count()) === 1, `the message is shown ${await mine.count()} times (echo not deduplicated)`);
+    const beforeCountry = (await botTexts(frame)).length;
+    await input.fill(en['helplines.other_country']);
+    await input.press('Enter');
+    await waitForBotText(check, frame, beforeCountry, (t) => t.includes('Helplines in the European Union') && t.includes('112'), 'no bot reply with the EU helplines and 112');
     assert(check, (await input.inputValue()) === '', 'the input was not cleared after sending');
     const who = await frame.locator(`${sel.userMsg} .sb-who`).first().innerText();
     assert(check, who.includes(texts.you_said), `the person's message is not labelled "${texts.you_said}"`);
@@ -312,7 +334,7 @@ async function main() {
     const { context, page, problems } = await newPage(check, { quickExitUrl });
     // The chat page itself, in Arabic.
     await page.goto(`${base}/chat?locale=ar`);
-    await waitForWelcome(check, page.mainFrame(), /[\u0600-\u06FF]{3,}/);
+    await waitForWelcome(check, page.mainFrame(), /[\u0600-\u06FF]{3,}/, ar['welcome.safe_now']);
     const doc = await page.evaluate(() => ({ dir: document.documentElement.dir, lang: document.documentElement.lang, dirAttr: document.documentElement.getAttribute('dir') }));
     assert(check, doc.dirAttr === 'rtl' && doc.lang === 'ar', `chat document has dir=${doc.dirAttr} lang=${doc.lang}`);
     const welcome = (await botTexts(page.mainFrame())).join('\n');

@@ -5,6 +5,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using SafetyBot.Core.Localization;
 using SafetyBot.Core.Streams;
 using SafetyBot.Testing;
 
@@ -53,6 +54,13 @@ public sealed class DirectLineProtocolTests : IAsyncLifetime
 
     private static string? ErrorCode(JsonObject? body) => (string?)body?["error"]?["code"];
 
+    /// <summary>A shipped English text as SafetyBot writes it (the emergency number is 112 for these conversations).</summary>
+    private string Text(string key) => _host.Services.GetRequiredService<TextCatalog>().Format("en", key, ("emergency", "112"));
+
+    /// <summary>Waits on the stream until the welcome has ended with "is it safe for you to talk right now?".</summary>
+    private Task<JsonObject> SafetyQuestionAsync(DirectLineTestClient client) =>
+        client.NextBotMessageAsync(a => DirectLineTestClient.TextOf(a) == Text("welcome.safe_now"));
+
     [Fact]
     public async Task GenerateToken_WithTheSecret_GivesAConversationBoundToken()
     {
@@ -92,11 +100,18 @@ public sealed class DirectLineProtocolTests : IAsyncLifetime
         Assert.StartsWith("ws://127.0.0.1:", (string?)body["streamUrl"], StringComparison.Ordinal);
         Assert.Contains("/stream?t=", (string?)body["streamUrl"], StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, again.Status);
+        // The welcome: greeting, emergency number and how to leave, then "is it safe for you to talk right now?" with its answers.
         var list = activities.Body!["activities"]!.AsArray();
-        Assert.Equal(2, list.Count);
+        Assert.Equal(3, list.Count);
         Assert.All(list, a => Assert.Equal("bot", (string?)a!["from"]!["role"]));
         Assert.Contains("it is not your fault", (string?)list[0]!["text"], StringComparison.Ordinal);
-        Assert.Equal("2", (string?)activities.Body["watermark"]);
+        Assert.Equal(Text("welcome.safety"), (string?)list[1]!["text"]);
+        Assert.Contains("call 112", (string?)list[1]!["text"], StringComparison.Ordinal);
+        Assert.Equal(Text("welcome.safe_now"), (string?)list[2]!["text"]);
+        Assert.Equal(
+            [Text("welcome.safe_yes"), Text("welcome.safe_no"), Text("menu.human"), Text("menu.helplines"), Text("menu.exit")],
+            DirectLineTestClient.ButtonsOf(list[2]!.AsObject()));
+        Assert.Equal("3", (string?)activities.Body["watermark"]);
     }
 
     [Fact]
@@ -112,8 +127,9 @@ public sealed class DirectLineProtocolTests : IAsyncLifetime
     public async Task PostedMessage_IsEchoedWithItsClientId_BeforeTheBotReply_OnTheWebSocket()
     {
         await using var client = await DirectLineTestClient.StartAsync(_host.BaseUrl, "en");
-        await client.NextBotMessageAsync();
-        await client.NextBotMessageAsync();
+        await SafetyQuestionAsync(client);
+        var yes = await client.SayAsync("yes");
+        await client.NextBotMessageAsync(a => (string?)a["replyToId"] == yes && DirectLineTestClient.TextOf(a) == Text("menu.prompt"));
 
         var id = await client.SayAsync("Helplines", clientActivityId: "client-42");
         var reply = await client.NextBotMessageAsync(a => (string?)a["replyToId"] == id);
@@ -124,7 +140,7 @@ public sealed class DirectLineProtocolTests : IAsyncLifetime
         Assert.True(echoIndex >= 0 && echoIndex < replyIndex, "the echo must arrive before the reply");
         Assert.Equal("client-42", (string?)all[echoIndex]["channelData"]!["clientActivityID"]);
         Assert.Equal("user", (string?)all[echoIndex]["from"]!["role"]);
-        Assert.Contains("112", DirectLineTestClient.TextOf(reply), StringComparison.Ordinal);
+        Assert.Equal(Text("helplines.ask_country"), DirectLineTestClient.TextOf(reply)); // English suggests no country
         Assert.Equal("bot", (string?)reply["from"]!["role"]);
     }
 
@@ -132,36 +148,40 @@ public sealed class DirectLineProtocolTests : IAsyncLifetime
     public async Task Stream_ReplaysFromTheWatermark_AndReconnectGivesANewStreamUrl()
     {
         await using var first = await DirectLineTestClient.StartAsync(_host.BaseUrl, "en", openStream: false);
-        await first.SayAsync("Helplines");
+        await first.SayAsync("yes"); // to "is it safe to talk?": welcome 1-3, echo 4, menu 5
+        await first.SayAsync("Helplines"); // echo 6, "which country are you in?" 7
         var page = await first.GetActivitiesAsync();
-        Assert.Equal("4", (string?)page["watermark"]);
+        Assert.Equal("7", (string?)page["watermark"]);
 
-        var (status, reconnect) = await CallAsync(HttpMethod.Get, $"v3/directline/conversations/{first.ConversationId}?watermark=2", first.Token);
+        var (status, reconnect) = await CallAsync(HttpMethod.Get, $"v3/directline/conversations/{first.ConversationId}?watermark=5", first.Token);
         Assert.Equal(HttpStatusCode.OK, status);
         var streamUrl = (string)reconnect!["streamUrl"]!;
-        Assert.EndsWith("&watermark=2", streamUrl, StringComparison.Ordinal);
+        Assert.EndsWith("&watermark=5", streamUrl, StringComparison.Ordinal);
         await first.OpenStreamAsync(streamUrl);
 
         var replayed = await first.NextBotMessageAsync();
-        Assert.EndsWith("|0000004", (string?)replayed["id"], StringComparison.Ordinal);
+        Assert.EndsWith("|0000007", (string?)replayed["id"], StringComparison.Ordinal);
+        Assert.Equal(Text("helplines.ask_country"), DirectLineTestClient.TextOf(replayed));
         Assert.Equal(2, first.All.Count);
-        Assert.Equal("4", first.LastWatermark);
+        Assert.Equal("7", first.LastWatermark);
     }
 
     [Fact]
     public async Task Polling_ReturnsOnlyActivitiesAfterTheWatermark()
     {
         await using var client = await DirectLineTestClient.StartAsync(_host.BaseUrl, "en", openStream: false);
-        await client.SayAsync("menu");
+        await client.SayAsync("menu"); // after the welcome's 3 messages: the echo and the menu
 
-        var page = await client.GetActivitiesAsync("2");
-        var empty = await client.GetActivitiesAsync("4");
+        var page = await client.GetActivitiesAsync("3");
+        var empty = await client.GetActivitiesAsync("5");
         var fromStart = await client.GetActivitiesAsync(string.Empty);
 
         Assert.Equal(2, page["activities"]!.AsArray().Count);
+        Assert.Equal("menu", (string?)page["activities"]![0]!["text"]);
+        Assert.Equal(Text("menu.prompt"), (string?)page["activities"]![1]!["text"]);
         Assert.Empty(empty["activities"]!.AsArray());
-        Assert.Equal("4", (string?)empty["watermark"]);
-        Assert.Equal(4, fromStart["activities"]!.AsArray().Count);
+        Assert.Equal("5", (string?)empty["watermark"]);
+        Assert.Equal(5, fromStart["activities"]!.AsArray().Count);
     }
 
     [Fact]
@@ -182,8 +202,7 @@ public sealed class DirectLineProtocolTests : IAsyncLifetime
     public async Task Upload_IsRefusedPolitely_AndNothingIsStored()
     {
         await using var client = await DirectLineTestClient.StartAsync(_host.BaseUrl, "en");
-        await client.NextBotMessageAsync();
-        await client.NextBotMessageAsync();
+        await SafetyQuestionAsync(client);
         using var form = new MultipartFormDataContent { { new ByteArrayContent(Encoding.UTF8.GetBytes("JPEG-BYTES-SECRET-PICTURE")), "file", "photo.jpg" } };
         var request = Request(HttpMethod.Post, $"v3/directline/conversations/{client.ConversationId}/upload?userId=x", client.Token);
         request.Content = form;
@@ -209,7 +228,7 @@ public sealed class DirectLineProtocolTests : IAsyncLifetime
             from = new { id = "x" },
             attachments = new[] { new { contentType = "image/png", contentUrl = "data:image/png;base64,SECRETPIXELS", name = "me.png" } },
         });
-        var page = await client.GetActivitiesAsync("2");
+        var page = await client.GetActivitiesAsync("3");
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.NotNull(body!["id"]);
@@ -226,6 +245,7 @@ public sealed class DirectLineProtocolTests : IAsyncLifetime
         var path = $"v3/directline/conversations/{client.ConversationId}/activities";
         await using var other = await DirectLineTestClient.StartAsync(_host.BaseUrl, "en", openStream: false);
         var tampered = client.Token[..^4] + (client.Token.EndsWith("AAAA", StringComparison.Ordinal) ? "BBBB" : "AAAA");
+        var before = (await client.GetActivitiesAsync())["activities"]!.AsArray().Select(a => (string?)a!["id"]).ToList();
 
         var cases = new (string Name, Task<(HttpStatusCode, JsonObject?)> Call, HttpStatusCode Status, string Code)[]
         {
@@ -251,7 +271,8 @@ public sealed class DirectLineProtocolTests : IAsyncLifetime
         }
 
         var page = await client.GetActivitiesAsync();
-        Assert.Equal(2, page["activities"]!.AsArray().Count);
+        Assert.Equal(3, before.Count); // the welcome, and nothing was added by the bad requests
+        Assert.Equal(before, page["activities"]!.AsArray().Select(a => (string?)a!["id"]));
     }
 
     [Fact]
@@ -359,8 +380,7 @@ public sealed class DirectLineProtocolTests : IAsyncLifetime
     public async Task ProactiveMessage_ReachesTheOpenStream()
     {
         await using var client = await DirectLineTestClient.StartAsync(_host.BaseUrl, "en");
-        await client.NextBotMessageAsync();
-        await client.NextBotMessageAsync();
+        await SafetyQuestionAsync(client);
         var adapter = _host.Services.GetRequiredService<SafetyBot.Channels.WebChat.DirectLine.DirectLineAdapter>();
         var reference = new Microsoft.Bot.Schema.ConversationReference
         {
