@@ -35,6 +35,7 @@ public static class SafetyBotApp
             .AddWebChatChannel()
             .AddWebChatWidget();
         builder.Services.AddAnalyzeApi();
+        builder.Services.AddHostedService<HandoffSweeper>();
         var useRedis = !string.IsNullOrWhiteSpace(builder.Configuration["Redis:Configuration"]);
         if (useRedis)
         {

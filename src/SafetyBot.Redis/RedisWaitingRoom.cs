@@ -31,7 +31,9 @@ public sealed class RedisWaitingRoom : IWaitingRoom, IDisposable
         redis.call('HSET', @entry, 'json', @json, 'state', 'waiting', 'score', @score, 'deliveries', 0)
         redis.call('PEXPIRE', @entry, @retention)
         redis.call('ZADD', @waiting, @score, @member)
-        return redis.call('ZRANK', @waiting, @member) + 1
+        local position = redis.call('ZRANK', @waiting, @member) + 1
+        redis.call('HSET', @entry, 'told', position)
+        return position
         """);
 
     private static readonly LuaScript Claim = LuaScript.Prepare("""
@@ -92,6 +94,12 @@ public sealed class RedisWaitingRoom : IWaitingRoom, IDisposable
           end
         end
         return expired
+        """);
+
+    private static readonly LuaScript Lead = LuaScript.Prepare("""
+        if redis.call('SET', @key, @holder, 'NX', 'PX', @ttl) then return 1 end
+        if redis.call('GET', @key) == @holder then redis.call('PEXPIRE', @key, @ttl) return 1 end
+        return 0
         """);
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -269,6 +277,19 @@ public sealed class RedisWaitingRoom : IWaitingRoom, IDisposable
     public async ValueTask<int> StaffOnlineAsync(CancellationToken cancellationToken = default) =>
         (int)await _redis.Database.SortedSetLengthAsync(_presence, _clock.GetUtcNow().ToUnixTimeMilliseconds() + 1, double.PositiveInfinity).ConfigureAwait(false);
 
+    public async ValueTask MarkToldAsync(string conversation, int position, CancellationToken cancellationToken = default)
+    {
+        // Only an entry that still exists is marked (HSET on a missing key would create one without its details).
+        var key = EntryKey(conversation);
+        var transaction = _redis.Database.CreateTransaction();
+        transaction.AddCondition(Condition.KeyExists(key));
+        _ = transaction.HashSetAsync(key, "told", position);
+        await transaction.ExecuteAsync().ConfigureAwait(false);
+    }
+
+    public async ValueTask<bool> TryLeadAsync(string holder, TimeSpan ttl, CancellationToken cancellationToken = default) =>
+        (int)await _redis.Database.ScriptEvaluateAsync(Lead, new { key = _redis.Key("handoff:{q}:leader"), holder, ttl = (long)ttl.TotalMilliseconds }).ConfigureAwait(false) == 1;
+
     public void Dispose() => _redis.Multiplexer.GetSubscriber().Unsubscribe(_channel);
 
     private RedisKey EntryKey(string conversation) => _entryPrefix + Member(conversation);
@@ -292,6 +313,9 @@ public sealed class RedisWaitingRoom : IWaitingRoom, IDisposable
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
             : (DateTimeOffset?)null;
         return new WaitingStatus(entry, state, (string?)map.GetValueOrDefault("agent"), (int?)map.GetValueOrDefault("deliveries") ?? 0, lease,
-            state == WaitingStates.Waiting ? position : null);
+            state == WaitingStates.Waiting ? position : null)
+        {
+            Told = (int?)map.GetValueOrDefault("told"),
+        };
     }
 }

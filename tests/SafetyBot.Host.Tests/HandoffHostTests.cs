@@ -93,6 +93,42 @@ public sealed class HandoffHostTests
         Assert.DoesNotContain(await room.ListAsync(), s => s.Entry.ConversationId == person.ConversationId);
     }
 
+    [Fact]
+    public async Task PeopleInLine_AreToldTheirNewPlace_AndAnAbandonedClaimPutsThePersonBackInLine()
+    {
+        var settings = await SettingsAsync();
+        settings["Handoff:ClaimLease"] = "00:00:01";
+        await using var host = await TestHost.StartAsync(settings);
+        var catalog = host.Services.GetRequiredService<TextCatalog>();
+        string T(string key) => catalog.Get("en", key).Split('{')[0];
+        var room = host.Services.GetRequiredService<IWaitingRoom>();
+        var desk = host.Services.GetRequiredService<HotlineDesk>();
+        await room.SetPresenceAsync("amira", online: true, TimeSpan.FromMinutes(5));
+        await using var first = await DirectLineTestClient.StartAsync(host.BaseUrl, "en");
+        await using var second = await DirectLineTestClient.StartAsync(host.BaseUrl, "en");
+        foreach (var person in new[] { first, second })
+        {
+            await person.NextBotMessageAsync(m => DirectLineTestClient.ButtonsOf(m).Count > 0);
+            await person.SayAsync(null, new { action = "human" });
+            await person.NextBotMessageAsync(m => DirectLineTestClient.TextOf(m).StartsWith(T("human.queued"), StringComparison.Ordinal));
+        }
+
+        var firstEntry = Assert.Single(await room.ListAsync(), s => s.Entry.ConversationId == first.ConversationId).Entry.Conversation;
+        await desk.ClaimAsync(firstEntry, "amira");
+
+        // The second person moves up to first place and is told; the first is taken.
+        var moved = await second.NextBotMessageAsync(m => DirectLineTestClient.TextOf(m).StartsWith(T("human.position"), StringComparison.Ordinal));
+        Assert.Contains(" 1 ", DirectLineTestClient.TextOf(moved), StringComparison.Ordinal);
+        await first.NextBotMessageAsync(m => DirectLineTestClient.TextOf(m).StartsWith(T("human.joined"), StringComparison.Ordinal));
+
+        // Nobody renews the claim (the staff member's console is gone): after the lease the first person is back in line, at the front.
+        var back = await first.NextBotMessageAsync(m => DirectLineTestClient.TextOf(m).StartsWith(T("human.requeued"), StringComparison.Ordinal), TimeSpan.FromSeconds(20));
+        Assert.Contains(" 1", DirectLineTestClient.TextOf(back), StringComparison.Ordinal);
+        Assert.Contains(catalog.Get("en", "human.cancel"), DirectLineTestClient.ButtonsOf(back));
+        var status = await room.FindAsync(firstEntry);
+        Assert.Equal((WaitingStates.Waiting, 1), (status!.State, status.Position ?? 0));
+    }
+
     private static async Task WaitForAsync(Func<Task<bool>> condition)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));

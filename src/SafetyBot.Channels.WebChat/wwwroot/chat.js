@@ -377,7 +377,7 @@
 
   function renderActions(actions) {
     clearActions();
-    actions.slice(0, 12).forEach(function (action) {
+    actions.slice(0, 30).forEach(function (action) {
       if (!action || typeof action !== 'object') return;
       var title = typeof action.title === 'string' ? action.title : (typeof action.value === 'string' ? action.value : '');
       if (!title) return;

@@ -197,6 +197,10 @@ public sealed class SafetyBotBot(
     /// <summary>A text followed by the main menu's buttons, in the person's language (used when a staff member hands back).</summary>
     public Activity MenuReply(string text, string language) => WithMenu(MessageFactory.Text(text), language, onlyEssentials: false);
 
+    /// <summary>Nobody can join after all: the helplines of the person's country, a way to a person later and a way out.</summary>
+    public Activity UnavailableReply(string language, string? country) =>
+        WithMenu(MessageFactory.Text(Text(language, "human.unavailable") + "\n\n" + HelplineLines(language, country)), language, onlyEssentials: true);
+
     /// <summary>What the person sees when SafetyBot cannot reach its storage: emergency number and helplines.</summary>
     public Activity TechnicalProblemReply(string language, string? country)
     {
@@ -296,6 +300,8 @@ public sealed class SafetyBotBot(
     }
 
     /// <summary>A message to someone in line: stop waiting, helplines, leave.</summary>
+    public Activity WaitingReplyFor(string text, string language) => WaitingReply(text, language);
+
     private Activity WaitingReply(string text, string language)
     {
         var reply = WithMenu(MessageFactory.Text(text), language, onlyEssentials: true);

@@ -336,7 +336,8 @@ public sealed class DialogEngine(FlowSet flows, TextCatalog catalog, HelplineDir
                 buttons.Add(Button(Text(turn, "answer.no"), AnswerRecognizer.No));
                 break;
             case AskKind.Country:
-                buttons.AddRange(CountryChoices(turn).Select(c => Button(c.Title, c.Value)));
+                // Buttons for the countries where the person's language is spoken; any other country can be typed by name.
+                buttons.AddRange(CountryChoices(turn, onlyTheLanguages: true).Select(c => Button(c.Title, c.Value)));
                 break;
         }
 
@@ -375,7 +376,8 @@ public sealed class DialogEngine(FlowSet flows, TextCatalog catalog, HelplineDir
                 var yesNo = recognizer.YesNo(text, turn.Language);
                 return yesNo is AnswerRecognizer.Yes or AnswerRecognizer.No ? yesNo : null;
             case AskKind.Country:
-                return AnswerRecognizer.Choice(text, turn.Language, [.. CountryChoices(turn)])
+                return AnswerRecognizer.Choice(text, turn.Language, [.. CountryChoices(turn, onlyTheLanguages: false)])
+                    ?? AnswerRecognizer.Choice(text, TextCatalog.DefaultLanguage, [.. CountryChoices(turn, onlyTheLanguages: false, TextCatalog.DefaultLanguage)])
                     ?? (text.Trim().Length == 2 && helplines.Knows(text.Trim().ToUpperInvariant()) ? text.Trim().ToUpperInvariant() : null);
             case AskKind.Number:
             case AskKind.Age:
@@ -407,7 +409,8 @@ public sealed class DialogEngine(FlowSet flows, TextCatalog catalog, HelplineDir
                     return string.Join(',', result.Signals.Select(s => s.Category).Distinct(StringComparer.Ordinal));
                 }
 
-                return trimmed.Length > MaxSavedText ? trimmed[..MaxSavedText] : trimmed;
+                // A forgotten answer (a message left for the team) lives only in the encrypted transcript.
+                return node.Forget ? "given" : trimmed.Length > MaxSavedText ? trimmed[..MaxSavedText] : trimmed;
         }
     }
 
@@ -445,13 +448,15 @@ public sealed class DialogEngine(FlowSet flows, TextCatalog catalog, HelplineDir
         }
     }
 
-    private List<(string Value, string Title)> CountryChoices(DialogTurn turn)
+    private List<(string Value, string Title)> CountryChoices(DialogTurn turn, bool onlyTheLanguages, string? language = null)
     {
+        language ??= turn.Language;
         var countries = helplines.Countries.Where(c => c != HelplineDirectory.DefaultRegion && catalog.Keys.Contains("country.name." + c.ToLowerInvariant()))
-            .Select(c => (Value: c, Title: Text(turn, "country.name." + c.ToLowerInvariant())))
+            .Where(c => !onlyTheLanguages || helplines.For(c).Languages?.Contains(turn.Language) == true || c == turn.CountryGuess)
+            .Select(c => (Value: c, Title: catalog.Format(language, "country.name." + c.ToLowerInvariant())))
             .OrderBy(c => c.Title, StringComparer.Create(CultureInfo.InvariantCulture, ignoreCase: true))
             .ToList();
-        countries.Add(("other", Text(turn, "helplines.other_country")));
+        countries.Add(("other", catalog.Format(language, "helplines.other_country")));
         return countries;
     }
 
@@ -497,7 +502,7 @@ public sealed class DialogEngine(FlowSet flows, TextCatalog catalog, HelplineDir
         var ticket = await handoff.RequestAsync(
             new HandoffRequest(turn.ConversationId, turn.Channel, turn.Language, turn.Data.Country, turn.Data.Crisis, results)
             {
-                Topic = caller, Reference = turn.Reference,
+                Topic = node.Offline ? "message" : caller, Reference = turn.Reference, Offline = node.Offline,
             },
             cancellationToken).ConfigureAwait(false);
         if (!ticket.Queued)

@@ -100,6 +100,12 @@ public sealed class FlowNode
 
     public string? Unavailable { get; init; }
 
+    /// <summary>handoff: queue the conversation even when nobody is online (a message left for the team).</summary>
+    public bool Offline { get; init; }
+
+    /// <summary>ask (text): the answer is not kept in state (it is in the encrypted transcript), only that one was given.</summary>
+    public bool Forget { get; init; }
+
     /// <summary>end: show the main menu when the last flow ends (default true).</summary>
     public bool Menu { get; init; } = true;
 }

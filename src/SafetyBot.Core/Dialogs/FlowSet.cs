@@ -90,12 +90,12 @@ public sealed partial class FlowSet
         private static readonly FrozenDictionary<NodeType, string[]> Fields = new Dictionary<NodeType, string[]>
         {
             [NodeType.Say] = ["text", "helplines", "placeholders", "next"],
-            [NodeType.Ask] = ["kind", "text", "save", "choices", "skip", "retry", "analyze", "min", "max", "fallback", "placeholders", "next"],
+            [NodeType.Ask] = ["kind", "text", "save", "choices", "skip", "retry", "analyze", "forget", "min", "max", "fallback", "placeholders", "next"],
             [NodeType.Branch] = ["cases", "else"],
             [NodeType.Set] = ["values", "copy", "next"],
             [NodeType.List] = ["intro", "items", "next"],
             [NodeType.Call] = ["flow", "optional", "next"],
-            [NodeType.Handoff] = ["queued", "unavailable", "next"],
+            [NodeType.Handoff] = ["queued", "unavailable", "offline", "next"],
             [NodeType.End] = ["menu"],
         }.ToFrozenDictionary();
 
@@ -207,6 +207,7 @@ public sealed partial class FlowSet
                 {
                     Id = id, Type = type, Queued = Key(element, "queued", path, required: true),
                     Unavailable = Key(element, "unavailable", path, required: true), Next = OptionalString(element, "next", path),
+                    Offline = OptionalBool(element, "offline", path + ".offline") ?? false,
                 },
                 _ => new FlowNode { Id = id, Type = type, Menu = OptionalBool(element, "menu", path + ".menu") ?? true },
             };
@@ -260,11 +261,17 @@ public sealed partial class FlowSet
                 throw Fail($"{path}.save: an analysed answer is saved as '{Condition.SignalsVariable}' (the categories found, never the text)");
             }
 
+            var forget = OptionalBool(element, "forget", path + ".forget") ?? false;
+            if (forget && kind != AskKind.Text)
+            {
+                throw Fail($"{path}.forget: only an ask of kind text can be forgotten");
+            }
+
             return new FlowNode
             {
                 Id = id, Type = NodeType.Ask, Kind = kind, Text = Key(element, "text", path, required: true), Save = save, Choices = choices,
                 Skip = OptionalBool(element, "skip", path + ".skip") ?? false, Retry = Key(element, "retry", path, required: false),
-                Analyze = analyze, Min = OptionalInt(element, "min", path), Max = OptionalInt(element, "max", path),
+                Analyze = analyze, Forget = forget, Min = OptionalInt(element, "min", path), Max = OptionalInt(element, "max", path),
                 Fallback = OptionalString(element, "fallback", path), Next = OptionalString(element, "next", path), Placeholders = placeholders,
             };
         }

@@ -23,7 +23,7 @@ public sealed class HandoffService(IWaitingRoom room, TimeProvider clock) : IHan
     public async ValueTask<HandoffTicket> RequestAsync(HandoffRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (await room.StaffOnlineAsync(cancellationToken).ConfigureAwait(false) == 0)
+        if (!request.Offline && await room.StaffOnlineAsync(cancellationToken).ConfigureAwait(false) == 0)
         {
             return HandoffTicket.Unavailable;
         }

@@ -120,6 +120,77 @@ public sealed class HotlineDesk(
         return DeskOutcome.Done;
     }
 
+    /// <summary>
+    /// Looks after the line, on one host at a time: claims whose holder stopped renewing them (a console closed, a
+    /// host gone) go back into line and the person is told; dead letters hand the person back to the bot with the
+    /// helplines; people whose place moved up are told their new place. Returns how many people were told something.
+    /// </summary>
+    public async Task<int> SweepAsync(string host, CancellationToken cancellationToken = default)
+    {
+        if (!await room.TryLeadAsync(host, TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false))
+        {
+            return 0;
+        }
+
+        var told = 0;
+        foreach (var conversation in await room.ReclaimExpiredAsync(options.Value.MaxDeliveries, cancellationToken).ConfigureAwait(false))
+        {
+            if (await room.FindAsync(conversation, cancellationToken).ConfigureAwait(false) is not { } status)
+            {
+                continue;
+            }
+
+            told++;
+            await ContinueAsync(status.Entry, async (turn, data, ct) =>
+            {
+                var bot = services.GetRequiredService<SafetyBotBot>();
+                var language = data.Language ?? "en";
+                if (status.State == WaitingStates.Dead)
+                {
+                    data.Handoff.MoveTo(HandoffStatuses.Bot, clock.GetUtcNow(), null, "dead-letter");
+                    await turn.SendActivityAsync(bot.UnavailableReply(language, data.Country ?? status.Entry.Country), ct).ConfigureAwait(false);
+                    events.Emit(conversation, EventFactory.CreateHandoffStatus(turn.Activity.Conversation, "failed", "dead-letter"));
+                    return;
+                }
+
+                data.Handoff.MoveTo(HandoffStatuses.Queued, clock.GetUtcNow(), null, "claim-expired");
+                var text = content.Catalog.Format(language, "human.requeued",
+                    ("position", Place(status.Position)), ("emergency", content.Helplines.For(data.Country ?? status.Entry.Country).Emergency));
+                await turn.SendActivityAsync(bot.WaitingReplyFor(text, language), ct).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
+            await room.MarkToldAsync(conversation, status.Position ?? 1, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var status in (await room.ListAsync(cancellationToken).ConfigureAwait(false)).Where(s => s.State == WaitingStates.Waiting && s.Position < (s.Told ?? int.MaxValue)))
+        {
+            var stale = false;
+            await ContinueAsync(status.Entry, async (turn, data, ct) =>
+            {
+                if (data.Handoff.Status != HandoffStatuses.Queued)
+                {
+                    stale = true; // the person stopped waiting or left: the entry is a leftover
+                    return;
+                }
+
+                var bot = services.GetRequiredService<SafetyBotBot>();
+                var language = data.Language ?? "en";
+                await turn.SendActivityAsync(bot.WaitingReplyFor(content.Catalog.Format(language, "human.position", ("position", Place(status.Position))), language), ct).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
+            if (stale)
+            {
+                await room.RemoveAsync(status.Entry.Conversation, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            told++;
+            await room.MarkToldAsync(status.Entry.Conversation, status.Position ?? 1, cancellationToken).ConfigureAwait(false);
+        }
+
+        return told;
+    }
+
+    private static string Place(int? position) => (position ?? 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     private async Task<WaitingStatus?> HeldByAsync(string conversation, string agent, CancellationToken cancellationToken) =>
         await room.FindAsync(conversation, cancellationToken).ConfigureAwait(false) is { State: WaitingStates.Claimed } status && status.Agent == agent
             ? status

@@ -18,6 +18,9 @@ public sealed record HandoffRequest(
     /// <summary>The flow the person asked for a person from (e.g. "selfcheck"), for the queue's topic column.</summary>
     public string? Topic { get; init; }
 
+    /// <summary>A message left for the team: queued even when nobody is online.</summary>
+    public bool Offline { get; init; }
+
     /// <summary>How to reach the conversation again (a serialised Bot Framework conversation reference).</summary>
     public string? Reference { get; init; }
 

@@ -29,7 +29,11 @@ public static class WaitingStates
 }
 
 /// <summary>An entry with where it is: its place in line while waiting, or who holds it and until when.</summary>
-public sealed record WaitingStatus(WaitingEntry Entry, string State, string? Agent, int Deliveries, DateTimeOffset? LeaseUntil, int? Position);
+public sealed record WaitingStatus(WaitingEntry Entry, string State, string? Agent, int Deliveries, DateTimeOffset? LeaseUntil, int? Position)
+{
+    /// <summary>The place in line the person was last told.</summary>
+    public int? Told { get; init; }
+}
 
 public enum ClaimOutcome
 {
@@ -74,6 +78,12 @@ public interface IWaitingRoom
     ValueTask SetPresenceAsync(string agent, bool online, TimeSpan ttl, CancellationToken cancellationToken = default);
 
     ValueTask<int> StaffOnlineAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Remembers the place in line the person was told, so they hear again only when it changes.</summary>
+    ValueTask MarkToldAsync(string conversation, int position, CancellationToken cancellationToken = default);
+
+    /// <summary>One host at a time looks after the line (returns abandoned claims, tells people their new place): true when it is this one.</summary>
+    ValueTask<bool> TryLeadAsync(string holder, TimeSpan ttl, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The waiting room inside one process (when Redis is not configured).</summary>
@@ -98,6 +108,7 @@ public sealed class InProcessWaitingRoom(TimeProvider clock) : IWaitingRoom
 
             _items[entry.Conversation] = new Item(entry) { State = WaitingStates.Waiting };
             position = PositionOf(entry.Conversation);
+            _items[entry.Conversation].Told = position;
         }
 
         Changed?.Invoke();
@@ -247,6 +258,21 @@ public sealed class InProcessWaitingRoom(TimeProvider clock) : IWaitingRoom
         }
     }
 
+    public ValueTask MarkToldAsync(string conversation, int position, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (_items.TryGetValue(conversation, out var item))
+            {
+                item.Told = position;
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<bool> TryLeadAsync(string holder, TimeSpan ttl, CancellationToken cancellationToken = default) => ValueTask.FromResult(true);
+
     private IEnumerable<Item> Ordered() =>
         _items.Values.Where(i => i.State == WaitingStates.Waiting).OrderBy(i => i.Entry.Band).ThenBy(i => i.Entry.EnqueuedAt);
 
@@ -254,7 +280,10 @@ public sealed class InProcessWaitingRoom(TimeProvider clock) : IWaitingRoom
         Ordered().Select((item, index) => (item, index)).First(x => x.item.Entry.Conversation == conversation).index + 1;
 
     private WaitingStatus StatusOf(Item item) =>
-        new(item.Entry, item.State, item.Agent, item.Deliveries, item.LeaseUntil, item.State == WaitingStates.Waiting ? PositionOf(item.Entry.Conversation) : null);
+        new(item.Entry, item.State, item.Agent, item.Deliveries, item.LeaseUntil, item.State == WaitingStates.Waiting ? PositionOf(item.Entry.Conversation) : null)
+        {
+            Told = item.Told,
+        };
 
     private sealed class Item(WaitingEntry entry)
     {
@@ -267,5 +296,7 @@ public sealed class InProcessWaitingRoom(TimeProvider clock) : IWaitingRoom
         public int Deliveries { get; set; }
 
         public DateTimeOffset? LeaseUntil { get; set; }
+
+        public int? Told { get; set; }
     }
 }

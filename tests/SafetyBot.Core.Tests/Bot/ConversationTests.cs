@@ -88,7 +88,7 @@ public sealed class ConversationTests
         // Nobody on the team is online: the person is told so at once and gets the helplines of their country.
         Assert.StartsWith(bot.Text("uk", "human.unavailable"), replies[0].Text, StringComparison.Ordinal);
         Assert.Contains("527", replies[0].Text, StringComparison.Ordinal);
-        Assert.Equal(bot.Text("uk", "menu.prompt"), replies[^1].Text);
+        Assert.Equal(bot.Text("uk", "human.leave_message"), replies[^1].Text);
     }
 
     [Fact]

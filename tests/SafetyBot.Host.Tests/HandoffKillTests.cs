@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using SafetyBot.Core.Handoff;
+using SafetyBot.Core.Localization;
+using SafetyBot.Testing;
+
+namespace SafetyBot.Host.Tests;
+
+/// <summary>Host processes killed in the middle of a handoff: nothing is lost, and the person is served after the restart.</summary>
+public sealed partial class HandoffKillTests
+{
+    [Fact]
+    public async Task AHostKilledWhileThePersonWaits_LosesNothing_AndThePersonIsServedAfterTheRestart()
+    {
+        var environment = await EnvironmentAsync();
+        var settings = environment.ToDictionary(kv => kv.Key.Replace("__", ":", StringComparison.Ordinal), kv => (string?)kv.Value);
+        await using var staffHost = await TestHost.StartAsync(settings);
+        var room = staffHost.Services.GetRequiredService<IWaitingRoom>();
+        var desk = staffHost.Services.GetRequiredService<HotlineDesk>();
+        var catalog = staffHost.Services.GetRequiredService<TextCatalog>();
+        string T(string key) => catalog.Get("en", key).Split('{')[0];
+        await room.SetPresenceAsync("amira", online: true, TimeSpan.FromMinutes(5));
+
+        var (first, firstUrl) = await StartProcessAsync(environment);
+        string conversationId, token;
+        try
+        {
+            await using var person = await DirectLineTestClient.StartAsync(firstUrl, "en");
+            await person.NextBotMessageAsync(m => DirectLineTestClient.TextOf(m).StartsWith(T("welcome.safe_now"), StringComparison.Ordinal));
+            await person.SayAsync(null, new { action = "human" });
+            await person.NextBotMessageAsync(m => DirectLineTestClient.TextOf(m).StartsWith(T("human.queued"), StringComparison.Ordinal));
+            await person.SayAsync("please, it's about photos of me");
+            await person.NextBotMessageAsync(m => DirectLineTestClient.TextOf(m).StartsWith(T("human.waiting"), StringComparison.Ordinal));
+            (conversationId, token) = (person.ConversationId, person.Token);
+        }
+        finally
+        {
+            first.Kill(entireProcessTree: true);
+            await first.WaitForExitAsync();
+        }
+
+        var (second, secondUrl) = await StartProcessAsync(environment);
+        try
+        {
+            // Still in line after the kill; a staff member takes it, and the person, reconnected to the restarted host, is served.
+            var waiting = Assert.Single(await room.ListAsync(), s => s.Entry.ConversationId == conversationId);
+            Assert.Equal(WaitingStates.Waiting, waiting.State);
+            await using var person = DirectLineTestClient.Attach(secondUrl, conversationId, token);
+            var history = await person.GetActivitiesAsync();
+            Assert.Contains(history["activities"]!.AsArray(), a => (string?)a!["text"] == "please, it's about photos of me");
+            var reconnect = await person.SendAsync(HttpMethod.Get, $"v3/directline/conversations/{conversationId}?watermark={(string?)history["watermark"]}", null);
+            await person.OpenStreamAsync((string)System.Text.Json.Nodes.JsonNode.Parse(await reconnect.Content.ReadAsStringAsync())!["streamUrl"]!);
+
+            Assert.Equal(ClaimOutcome.Won, (await desk.ClaimAsync(waiting.Entry.Conversation, "amira")).Outcome);
+            await person.NextBotMessageAsync(m => DirectLineTestClient.TextOf(m).StartsWith(T("human.joined"), StringComparison.Ordinal));
+            await desk.SendAsync(waiting.Entry.Conversation, "amira", "I'm here. You did the right thing by writing.");
+            await person.NextBotMessageAsync(m => DirectLineTestClient.TextOf(m) == "I'm here. You did the right thing by writing.");
+        }
+        finally
+        {
+            second.Kill(entireProcessTree: true);
+            await second.WaitForExitAsync();
+        }
+    }
+
+    private static async Task<Dictionary<string, string>> EnvironmentAsync() => new()
+    {
+        ["Redis__Configuration"] = await SharedRedis.ConfigurationAsync(),
+        ["Redis__KeyPrefix"] = SharedRedis.NewPrefix(),
+        ["DirectLine__TokenSigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        ["Transcripts__EncryptionKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        ["Handoff__ClaimLease"] = "00:00:03",
+        ["DirectLine__TokensPerIpPerMinute"] = "1000",
+    };
+
+    /// <summary>Starts the host as its own process and waits for the address it prints.</summary>
+    internal static async Task<(Process Process, Uri Url)> StartProcessAsync(IDictionary<string, string> environment)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "SafetyBot.Host.dll"));
+        info.ArgumentList.Add("--urls");
+        info.ArgumentList.Add("http://127.0.0.1:0");
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        var output = new StringBuilder();
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline && !process.HasExited)
+        {
+            string text;
+            lock (output)
+            {
+                text = output.ToString();
+            }
+
+            if (UrlLine().Match(text) is { Success: true } match)
+            {
+                return (process, new Uri(match.Groups[1].Value + "/"));
+            }
+
+            await Task.Delay(100);
+        }
+
+        process.Kill(entireProcessTree: true);
+        lock (output)
+        {
+            throw new InvalidOperationException("the host did not start:\n" + output);
+        }
+    }
+
+    [GeneratedRegex(@"SafetyBot is running: open (http://127\.0\.0\.1:\d+)/")]
+    private static partial Regex UrlLine();
+}
