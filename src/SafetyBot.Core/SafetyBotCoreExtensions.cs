@@ -48,6 +48,7 @@ public static class SafetyBotCoreExtensions
         services.TryAddSingleton<IHandoffService, HandoffService>();
         services.TryAddSingleton<HandoffEvents>();
         services.TryAddSingleton<HotlineDesk>();
+        services.TryAddSingleton<IHotlineFeed, NoHotlineFeed>();
         services.TryAddSingleton(sp =>
         {
             var content = sp.GetRequiredService<BotContent>();

@@ -24,6 +24,7 @@ public sealed class SafetyBotBot(
     IWaitingRoom waitingRoom,
     ITranscriptArchive transcripts,
     HandoffEvents handoffEvents,
+    IHotlineFeed hotlineFeed,
     TimeProvider clock) : ActivityHandler
 {
     private const string WelcomeFlow = "welcome";
@@ -39,6 +40,15 @@ public sealed class SafetyBotBot(
             {
                 await WelcomeAsync(turnContext, data, cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    protected override async Task OnTypingActivityAsync(ITurnContext<ITypingActivity> turnContext, CancellationToken cancellationToken)
+    {
+        var data = await _data.GetAsync(turnContext, () => new ConversationData(), cancellationToken).ConfigureAwait(false);
+        if (data.Handoff.Status == HandoffStatuses.WithAgent)
+        {
+            await hotlineFeed.PersonTypingAsync(ConversationKey.For(turnContext).Value, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -274,7 +284,9 @@ public sealed class SafetyBotBot(
         var conversation = ConversationKey.For(turnContext).Value;
         if (data.Handoff.Status == HandoffStatuses.WithAgent)
         {
-            // What they write is for the staff member: it is in the transcript, and the console shows it.
+            // What they write is for the staff member: it is in the transcript, and the console shows it at once.
+            var said = turnContext.Activity.Text ?? (action is null ? string.Empty : "[" + action + "]");
+            await hotlineFeed.PersonWroteAsync(conversation, said, clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             return;
         }
 

@@ -78,6 +78,18 @@ public sealed class HotlineDesk(
         return DeskOutcome.Done;
     }
 
+    /// <summary>Shows the person that the staff member is writing (Telegram "typing…", Direct Line typing).</summary>
+    public async Task<DeskOutcome> TypingAsync(string conversation, string agent, CancellationToken cancellationToken = default)
+    {
+        if (await HeldByAsync(conversation, agent, cancellationToken).ConfigureAwait(false) is not { } status)
+        {
+            return DeskOutcome.NotYours;
+        }
+
+        await ContinueAsync(status.Entry, (turn, _, ct) => turn.SendActivityAsync(new Activity(ActivityTypes.Typing), ct), cancellationToken).ConfigureAwait(false);
+        return DeskOutcome.Done;
+    }
+
     /// <summary>Keeps the staff member's claim alive while their console is open.</summary>
     public ValueTask<bool> HeartbeatAsync(string conversation, string agent, CancellationToken cancellationToken = default) =>
         room.RenewAsync(conversation, agent, options.Value.ClaimLease, cancellationToken);
