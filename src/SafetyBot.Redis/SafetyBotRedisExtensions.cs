@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using SafetyBot.Core;
 using SafetyBot.Core.Conversations;
+using SafetyBot.Core.Staff;
 using SafetyBot.Core.Streams;
 using SafetyBot.Core.Transcripts;
 
@@ -10,7 +11,7 @@ namespace SafetyBot.Redis;
 
 public static class SafetyBotRedisExtensions
 {
-    /// <summary>Puts state, transcripts, turn leases and activity streams in Redis, and adds a readiness check.</summary>
+    /// <summary>Puts state, transcripts, turn leases, activity streams and staff accounts in Redis, and adds a readiness check.</summary>
     public static SafetyBotBuilder AddSafetyBotRedis(this SafetyBotBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -27,6 +28,8 @@ public static class SafetyBotRedisExtensions
         services.AddSingleton<IConversationTurnLock>(sp => sp.GetRequiredService<RedisTurnLock>());
         services.AddSingleton<RedisActivityStreamStore>();
         services.AddSingleton<IActivityStreamStore>(sp => sp.GetRequiredService<RedisActivityStreamStore>());
+        services.AddSingleton<RedisStaffDirectory>();
+        services.AddSingleton<IStaffDirectory>(sp => sp.GetRequiredService<RedisStaffDirectory>());
         services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
         return builder;
     }
