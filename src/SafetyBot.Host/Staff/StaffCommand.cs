@@ -71,11 +71,8 @@ public static class StaffCommand
             return await UsageErrorAsync(error, roleName is null ? "Missing --role." : $"--role must be agent, supervisor or admin, not '{roleName}'.").ConfigureAwait(false);
         }
 
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
-        {
-            Args = [],
-            ContentRootPath = AppContext.BaseDirectory,
-        });
+        // Exactly the host's configuration sources (appsettings, environment, user-secrets in Development); nothing is started.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         if (string.IsNullOrWhiteSpace(builder.Configuration["Redis:Configuration"]))
         {
             await error.WriteLineAsync("Redis__Configuration is not set: without Redis, accounts are kept in process and would vanish when this command exits. Set Redis__Configuration (and Redis__KeyPrefix) as for the running hosts.").ConfigureAwait(false);
@@ -99,7 +96,7 @@ public static class StaffCommand
         builder.Services.AddStaffAccounts();
         try
         {
-            using var host = builder.Build();
+            await using var host = builder.Build();
             var accounts = host.Services.GetRequiredService<StaffAccountService>();
             var change = await accounts.CreateAsync(name, role, password!, CancellationToken.None).ConfigureAwait(false);
             switch (change.Error)
