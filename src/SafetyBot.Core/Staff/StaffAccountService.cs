@@ -58,8 +58,6 @@ public sealed class StaffAccountService(IStaffDirectory directory, PasswordHashe
 {
     private const int MaxRetries = 64;
 
-    public PasswordHasher Hasher => hasher;
-
     public async Task<SignInResult> SignInAsync(string username, string password, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(username);
