@@ -3,6 +3,7 @@ using SafetyBot.Core.Localization;
 using SafetyBot.Host;
 using SafetyBot.Host.Analysis;
 using SafetyBot.Host.Dialogs;
+using SafetyBot.Host.Staff;
 
 if (args.Length > 0 && args[0] == "dialogs")
 {
@@ -12,6 +13,11 @@ if (args.Length > 0 && args[0] == "dialogs")
 if (args.Length > 0 && args[0] == "analyze")
 {
     return await AnalyzeCommand.RunAsync(args[1..], Console.In, Console.Out, Console.Error);
+}
+
+if (args.Length > 0 && args[0] == "staff")
+{
+    return await StaffCommand.RunAsync(args[1..], Console.In, Console.Out, Console.Error, interactive: !Console.IsInputRedirected);
 }
 
 try

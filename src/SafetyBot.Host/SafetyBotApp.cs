@@ -9,6 +9,7 @@ using SafetyBot.Core;
 using SafetyBot.Core.Analysis;
 using SafetyBot.Core.Bot;
 using SafetyBot.Host.Analysis;
+using SafetyBot.Host.Staff;
 using SafetyBot.Redis;
 
 namespace SafetyBot.Host;
@@ -47,6 +48,8 @@ public static class SafetyBotApp
             builder.Services.AddHealthChecks().AddCheck("storage", () => HealthCheckResult.Healthy("In-process storage."), tags: ["ready"]);
         }
 
+        safetyBot.AddStaffConsole();
+
         if (!string.IsNullOrWhiteSpace(builder.Configuration["Telegram:BotToken"]))
         {
             safetyBot.AddTelegramChannel();
@@ -65,9 +68,12 @@ public static class SafetyBotApp
             _ = app.Services.GetRequiredService<RedisConnection>();
         }
 
+        _ = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<StaffOptions>>().Value;
+
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseCors();
         app.UseRateLimiter();
+        app.UseStaffConsole();
 
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
@@ -75,6 +81,9 @@ public static class SafetyBotApp
         app.MapWebChatWidget();
         app.MapAnalyzeApi();
         app.MapTelegramWebhook();
+        app.MapStaffEndpoints();
+        app.MapConsolePages();
+        app.MapOpenApi();
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {
