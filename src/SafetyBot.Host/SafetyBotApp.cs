@@ -1,3 +1,4 @@
+using SafetyBot.Host.Hotline;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -49,6 +50,18 @@ public static class SafetyBotApp
         }
 
         safetyBot.AddStaffConsole();
+        builder.Services.AddHotline();
+        var signalR = builder.Services.AddSignalR();
+        if (useRedis)
+        {
+            // Consoles on every host hear what happens on any host: SignalR's Redis backplane on the host's own connection.
+            signalR.AddStackExchangeRedis();
+            builder.Services.AddOptions<Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisOptions>().Configure<RedisConnection>((options, redis) =>
+            {
+                options.ConnectionFactory = _ => Task.FromResult(redis.Multiplexer);
+                options.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal(redis.Prefix + "signalr:");
+            });
+        }
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["Telegram:BotToken"]))
         {
@@ -83,6 +96,7 @@ public static class SafetyBotApp
         app.MapTelegramWebhook();
         app.MapStaffEndpoints();
         app.MapConsolePages();
+        app.MapHotline();
         app.MapOpenApi();
 
         app.Lifetime.ApplicationStarted.Register(() =>

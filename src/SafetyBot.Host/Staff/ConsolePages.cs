@@ -24,9 +24,10 @@ public static class ConsolePages
         endpoints.MapGet("/console/signin.js", (HttpContext context) => Serve(context, "signin.js")).AllowAnonymous().ExcludeFromDescription();
         endpoints.MapGet("/console/console.css", (HttpContext context) => Serve(context, "console.css")).AllowAnonymous().ExcludeFromDescription();
 
-        // Staff only. The queue view replaces this placeholder.
+        // Staff only: the queue view and what it loads.
         endpoints.MapGet("/console", (HttpContext context) => Serve(context, "index.html")).RequireAuthorization(StaffAuthentication.StaffPolicy).ExcludeFromDescription();
         endpoints.MapGet("/console/console.js", (HttpContext context) => Serve(context, "console.js")).RequireAuthorization(StaffAuthentication.StaffPolicy).ExcludeFromDescription();
+        endpoints.MapGet("/console/queue.css", (HttpContext context) => Serve(context, "queue.css")).RequireAuthorization(StaffAuthentication.StaffPolicy).ExcludeFromDescription();
         return endpoints;
     }
 
