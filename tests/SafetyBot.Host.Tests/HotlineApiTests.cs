@@ -133,6 +133,22 @@ public sealed class HotlineApiTests
         await FinishAsync(winner, id, person, T);
     }
 
+    [Fact]
+    public async Task Console_InChromium_ShowsTheQueuedPersonWithoutReload_TakesIt_AndTheReplyReachesTheWidget()
+    {
+        await using var host = await TestHost.StartAsync(StaffAuthTests.Settings(new() { ["DirectLine:TokensPerIpPerMinute"] = "1000" }));
+
+        var result = await NodeScript.RunAsync("console-check.mjs", host.BaseUrl, new Dictionary<string, string>
+        {
+            ["STAFF_USERNAME"] = "root",
+            ["STAFF_PASSWORD"] = StaffAuthTests.AdminPassword,
+        });
+
+        Assert.Equal(
+            ["staff-signed-in", "person-asks-for-a-person", "queue-updates-without-reload", "staff-takes-it", "staff-reply-reaches-the-widget", "person-reply-reaches-the-console"],
+            result["checks"]!.AsArray().Select(c => (string?)c));
+    }
+
     private static async Task FinishAsync(StaffClient winner, string id, DirectLineTestClient person, Func<string, string> T)
     {
         Assert.Equal(HttpStatusCode.NoContent, (await winner.SendAsync(HttpMethod.Post, $"api/staff/conversations/{id}/notes", new { text = "talked about evidence" })).StatusCode);

@@ -519,7 +519,7 @@ public sealed class StaffAuthTests
         Assert.Equal("/console/signin", redirected.Headers.Location!.AbsolutePath);
         Assert.Contains("returnUrl=%2Fconsole", redirected.Headers.Location.Query, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, console.StatusCode);
-        Assert.Contains("The queue view is coming", await console.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("data-testid=\"queue\"", await console.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

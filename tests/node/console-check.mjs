@@ -1,0 +1,120 @@
+// The hotline end to end in Debian's Chromium: a staff member signs in to the console; a person in the web chat
+// asks for a person; the conversation appears in the console's queue without a reload; the staff member takes it
+// and replies; the person sees the reply in the chat, and what the person writes appears in the console live.
+// Usage: STAFF_USERNAME=… STAFF_PASSWORD=… node tests/node/console-check.mjs <baseUrl>
+// Prints one JSON line: {"ok":true,"checks":[...]} (exit 0) or {"ok":false,"failed":"<check>","detail":"..."} (exit 1).
+import { chromium } from 'playwright-core';
+import { CheckFailure, Report, baseUrlFromArgs, sleep } from './lib/common.mjs';
+
+const base = baseUrlFromArgs('console-check.mjs');
+const username = process.env.STAFF_USERNAME;
+const password = process.env.STAFF_PASSWORD;
+const report = new Report();
+let browser;
+const watchdog = setTimeout(() => finish(new CheckFailure('timeout', 'the console checks took longer than 90 s')), 90_000);
+
+function finish(error) {
+  clearTimeout(watchdog);
+  if (error) report.fail(error);
+  else report.succeed();
+  const closing = browser ? browser.close().catch(() => {}) : Promise.resolve();
+  Promise.race([closing, sleep(5000)]).then(() => process.exit(error ? 1 : 0));
+}
+
+function assert(check, condition, detail) {
+  if (!condition) throw new CheckFailure(check, typeof detail === 'function' ? detail() : detail);
+}
+
+/** Waits for a condition; on time-out the (async) description says what was there instead. */
+async function waitFor(check, predicate, { timeoutMs = 10000, describe = async () => 'timed out' } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await predicate()) return;
+    if (Date.now() >= deadline) throw new CheckFailure(check, `timed out after ${timeoutMs} ms: ${await describe()}`);
+    await sleep(50);
+  }
+}
+
+async function texts(page, selector) {
+  return page.$$eval(selector, (nodes) => nodes.map((n) => n.textContent));
+}
+
+async function main() {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--disable-dev-shm-usage'],
+  });
+  const problems = [];
+  const open = async () => {
+    const context = await browser.newContext({ serviceWorkers: 'block', locale: 'en-GB' });
+    await context.route((url) => !url.href.startsWith(base + '/') && !url.href.startsWith(base.replace('http', 'ws') + '/'), (route) => route.abort());
+    const page = await context.newPage();
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    return page;
+  };
+  const staff = await open();
+  const person = await open();
+
+  await report.check('staff-signed-in', async () => {
+    await staff.goto(`${base}/console`);
+    await staff.fill('#username', username);
+    await staff.fill('#password', password);
+    await Promise.all([staff.waitForURL(`${base}/console`), staff.click('#submit')]);
+    await waitFor('staff-signed-in', async () => (await staff.textContent('#live')) === 'live',
+      { timeoutMs: 15000, describe: async () => `live line: ${await staff.textContent('#live')}; ${problems.join('; ')}` });
+    // A marker that a reload would wipe out.
+    await staff.evaluate(() => { window.__sameDocument = true; });
+  });
+
+  await report.check('person-asks-for-a-person', async () => {
+    await person.goto(`${base}/chat?locale=en-GB`);
+    const tap = async (title) => {
+      await waitFor('person-asks-for-a-person', async () => (await texts(person, '[data-testid="chat-action"]')).includes(title),
+        { timeoutMs: 15000, describe: async () => `no button "${title}": ${JSON.stringify(await texts(person, '[data-testid="chat-action"]'))}` });
+      await person.click(`[data-testid="chat-action"] >> text="${title}"`);
+    };
+    await tap("Yes, it's safe");
+    await tap('Talk to a person');
+    await waitFor('person-asks-for-a-person', async () => (await texts(person, '[data-testid="msg-bot"]')).some((t) => t.includes('You are number')),
+      { timeoutMs: 15000, describe: async () => JSON.stringify((await texts(person, '[data-testid="msg-bot"]')).slice(-2)) });
+  });
+
+  await report.check('queue-updates-without-reload', async () => {
+    await waitFor('queue-updates-without-reload', async () => (await staff.$$('[data-testid="queue-row"] [data-testid="claim"]')).length > 0,
+      { timeoutMs: 15000, describe: async () => `queue: ${await staff.textContent('[data-testid="queue"]')}` });
+    const row = await staff.textContent('[data-testid="queue-row"]');
+    assert('queue-updates-without-reload', row.includes('en') && row.includes('directline'), () => `row: ${row}`);
+    assert('queue-updates-without-reload', await staff.evaluate(() => window.__sameDocument === true), 'the console page was reloaded');
+  });
+
+  await report.check('staff-takes-it', async () => {
+    await staff.click('[data-testid="queue-row"] [data-testid="claim"]');
+    await waitFor('staff-takes-it', async () => (await texts(staff, '[data-testid="line-bot"]')).some((t) => t.includes("Hi, I'm SafetyBot")),
+      { timeoutMs: 15000, describe: async () => `transcript: ${await staff.textContent('[data-testid="transcript"]')}; message: ${await staff.textContent('#message')}` });
+    await waitFor('staff-takes-it', async () => (await texts(person, '[data-testid="msg-bot"]')).some((t) => t.includes('has joined the chat')),
+      { timeoutMs: 15000, describe: async () => JSON.stringify((await texts(person, '[data-testid="msg-bot"]')).slice(-2)) });
+  });
+
+  await report.check('staff-reply-reaches-the-widget', async () => {
+    const reply = "I'm here with you. <b>Take your time.</b>";
+    await staff.fill('[data-testid="reply"]', reply);
+    await staff.click('[data-testid="send"]');
+    await waitFor('staff-reply-reaches-the-widget', async () => (await texts(person, '[data-testid="msg-bot"]')).some((t) => t.endsWith(reply)),
+      { timeoutMs: 15000, describe: async () => JSON.stringify((await texts(person, '[data-testid="msg-bot"]')).slice(-2)) });
+    const bold = await person.$$('[data-testid="msg-bot"] b');
+    assert('staff-reply-reaches-the-widget', bold.length === 0, 'the reply was rendered as HTML');
+  });
+
+  await report.check('person-reply-reaches-the-console', async () => {
+    await person.fill('[data-testid="chat-input"]', 'thank you, he keeps messaging me');
+    await person.press('[data-testid="chat-input"]', 'Enter');
+    await waitFor('person-reply-reaches-the-console', async () => (await texts(staff, '[data-testid="line-user"]')).some((t) => t.includes('thank you, he keeps messaging me')),
+      { timeoutMs: 15000, describe: async () => `transcript: ${await staff.textContent('[data-testid="transcript"]')}` });
+    assert('person-reply-reaches-the-console', await staff.evaluate(() => window.__sameDocument === true), 'the console page was reloaded');
+    assert('person-reply-reaches-the-console', problems.length === 0, () => problems.join('; '));
+  });
+}
+
+main().then(() => finish(), (error) => finish(error));
