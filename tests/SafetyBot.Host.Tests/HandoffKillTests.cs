@@ -66,6 +66,63 @@ public sealed partial class HandoffKillTests
         }
     }
 
+    [Fact]
+    public async Task TheStaffHostKilledWhileItHoldsTheConversation_PutsThePersonBackInLine_AndARestartedHostServesThem()
+    {
+        var environment = await EnvironmentAsync();
+        environment["Staff__BootstrapAdmin__Username"] = "root";
+        environment["Staff__BootstrapAdmin__Password"] = StaffAuthTests.AdminPassword;
+        environment["Staff__PasswordIterations"] = "100000";
+        var settings = environment.ToDictionary(kv => kv.Key.Replace("__", ":", StringComparison.Ordinal), kv => (string?)kv.Value);
+        await using var personHost = await TestHost.StartAsync(settings);
+        var catalog = personHost.Services.GetRequiredService<TextCatalog>();
+        string T(string key) => catalog.Get("en", key).Split('{')[0];
+
+        await using var person = await DirectLineTestClient.StartAsync(personHost.BaseUrl, "en");
+        await person.NextBotMessageAsync(m => DirectLineTestClient.ButtonsOf(m).Count > 0);
+
+        var (staffProcess, staffUrl) = await StartProcessAsync(environment);
+        string id;
+        try
+        {
+            using var root = new StaffClient(staffUrl);
+            Assert.True((await root.SignInAsync("root", StaffAuthTests.AdminPassword)).IsSuccessStatusCode);
+            await root.SendAsync(HttpMethod.Post, "api/staff/presence", new { online = true });
+            await person.SayAsync(null, new { action = "human" });
+            await person.NextBotMessageAsync(m => DirectLineTestClient.TextOf(m).StartsWith(T("human.queued"), StringComparison.Ordinal));
+            var queue = await StaffAuthTests.Json(await root.SendAsync(HttpMethod.Get, "api/staff/queue"));
+            id = (string)queue["items"]!.AsArray().Single(i => (string?)i!["state"] == "waiting")!["id"]!;
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await root.SendAsync(HttpMethod.Post, $"api/staff/conversations/{id}/claim")).StatusCode);
+            await person.NextBotMessageAsync(m => DirectLineTestClient.TextOf(m).StartsWith(T("human.joined"), StringComparison.Ordinal));
+        }
+        finally
+        {
+            staffProcess.Kill(entireProcessTree: true);
+            await staffProcess.WaitForExitAsync();
+        }
+
+        // Nobody renews the claim now: it returns to the line, and the person is told so (by whichever host looks after the line).
+        await person.NextBotMessageAsync(m => DirectLineTestClient.TextOf(m).StartsWith(T("human.requeued"), StringComparison.Ordinal), TimeSpan.FromSeconds(40));
+
+        var (restarted, restartedUrl) = await StartProcessAsync(environment);
+        try
+        {
+            using var root = new StaffClient(restartedUrl);
+            Assert.True((await root.SignInAsync("root", StaffAuthTests.AdminPassword)).IsSuccessStatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await root.SendAsync(HttpMethod.Post, $"api/staff/conversations/{id}/claim")).StatusCode);
+            await person.NextBotMessageAsync(m => DirectLineTestClient.TextOf(m).StartsWith(T("human.joined"), StringComparison.Ordinal));
+            var view = await StaffAuthTests.Json(await root.SendAsync(HttpMethod.Get, $"api/staff/conversations/{id}"));
+            Assert.Contains(view["transcript"]!.AsArray(), l => ((string?)l!["text"])?.StartsWith(T("human.requeued"), StringComparison.Ordinal) == true);
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, (await root.SendAsync(HttpMethod.Post, $"api/staff/conversations/{id}/messages", new { text = "Sorry for the wait. I'm here now." })).StatusCode);
+            await person.NextBotMessageAsync(m => DirectLineTestClient.TextOf(m) == "Sorry for the wait. I'm here now.");
+        }
+        finally
+        {
+            restarted.Kill(entireProcessTree: true);
+            await restarted.WaitForExitAsync();
+        }
+    }
+
     private static async Task<Dictionary<string, string>> EnvironmentAsync() => new()
     {
         ["Redis__Configuration"] = await SharedRedis.ConfigurationAsync(),
