@@ -96,6 +96,16 @@ public sealed class RedisWaitingRoom : IWaitingRoom, IDisposable
         return expired
         """);
 
+    private static readonly LuaScript Escalate = LuaScript.Prepare("""
+        local score = tonumber(redis.call('HGET', @entry, 'score'))
+        if not score then return 0 end
+        local escalated = tonumber(@band) * tonumber(@width) + (score % tonumber(@width))
+        if escalated >= score then return 0 end
+        redis.call('HSET', @entry, 'score', escalated, 'band', @band)
+        if redis.call('HGET', @entry, 'state') == 'waiting' then redis.call('ZADD', @waiting, escalated, @member) end
+        return 1
+        """);
+
     private static readonly LuaScript Lead = LuaScript.Prepare("""
         if redis.call('SET', @key, @holder, 'NX', 'PX', @ttl) then return 1 end
         if redis.call('GET', @key) == @holder then redis.call('PEXPIRE', @key, @ttl) return 1 end
@@ -277,6 +287,20 @@ public sealed class RedisWaitingRoom : IWaitingRoom, IDisposable
     public async ValueTask<int> StaffOnlineAsync(CancellationToken cancellationToken = default) =>
         (int)await _redis.Database.SortedSetLengthAsync(_presence, _clock.GetUtcNow().ToUnixTimeMilliseconds() + 1, double.PositiveInfinity).ConfigureAwait(false);
 
+    public async ValueTask<bool> EscalateAsync(string conversation, PriorityBand band, CancellationToken cancellationToken = default)
+    {
+        var escalated = (int)await _redis.Database.ScriptEvaluateAsync(Escalate, new
+        {
+            entry = EntryKey(conversation), waiting = _waiting, member = Member(conversation), band = (int)band, width = BandWidth,
+        }).ConfigureAwait(false) == 1;
+        if (escalated)
+        {
+            await NotifyAsync().ConfigureAwait(false);
+        }
+
+        return escalated;
+    }
+
     public async ValueTask MarkToldAsync(string conversation, int position, CancellationToken cancellationToken = default)
     {
         // Only an entry that still exists is marked (HSET on a missing key would create one without its details).
@@ -309,6 +333,11 @@ public sealed class RedisWaitingRoom : IWaitingRoom, IDisposable
         }
 
         var state = (string?)map.GetValueOrDefault("state") ?? WaitingStates.Waiting;
+        if ((int?)map.GetValueOrDefault("band") is { } band)
+        {
+            entry = entry with { Band = (PriorityBand)band };
+        }
+
         var lease = map.TryGetValue("lease", out var until) && long.TryParse((string?)until, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms)
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
             : (DateTimeOffset?)null;

@@ -42,6 +42,24 @@ public abstract class WaitingRoomContractTests
     }
 
     [Fact]
+    public async Task ACrisisWhileWaiting_MovesThePersonToTheCrisisBand_KeepingTheirArrival()
+    {
+        var room = await CreateAsync();
+        await room.EnqueueAsync(Entry("crisis-early", PriorityBand.Crisis));
+        await room.EnqueueAsync(Entry("other-1"));
+        await room.EnqueueAsync(Entry("other-2"));
+        await room.EnqueueAsync(Entry("crisis-late", PriorityBand.Crisis));
+
+        Assert.True(await room.EscalateAsync("webchat/other-2", PriorityBand.Crisis));
+        Assert.False(await room.EscalateAsync("webchat/other-2", PriorityBand.UnderEighteen));
+        Assert.False(await room.EscalateAsync("webchat/nobody", PriorityBand.Crisis));
+
+        var list = await room.ListAsync();
+        Assert.Equal(["crisis-early", "other-2", "crisis-late", "other-1"], list.Select(s => s.Entry.ConversationId));
+        Assert.Equal(PriorityBand.Crisis, (await room.FindAsync("webchat/other-2"))!.Entry.Band);
+    }
+
+    [Fact]
     public async Task EnqueuingAgain_KeepsThePlace_AndTheDetails()
     {
         var room = await CreateAsync();

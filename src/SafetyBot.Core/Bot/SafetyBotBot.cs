@@ -105,6 +105,12 @@ public sealed class SafetyBotBot(
                 data.Welcomed = true;
                 data.Crisis = true;
                 data.Dialog.Clear();
+                if (data.Handoff.Status is HandoffStatuses.Queued or HandoffStatuses.WithAgent)
+                {
+                    // Waiting for a person: they go to the front, with everyone else in crisis.
+                    await waitingRoom.EscalateAsync(ConversationKey.For(turnContext).Value, PriorityBand.Crisis, cancellationToken).ConfigureAwait(false);
+                }
+
                 var key = analysis.Has(SignalCategories.CrisisDanger) ? "crisis.danger" : "crisis.self_harm";
                 var text = HelplineText(turnContext, language, key, ("emergency", Emergency(turnContext)));
                 var crisisReply = WithMenu(MessageFactory.Text(text), language, onlyEssentials: true);

@@ -79,6 +79,9 @@ public interface IWaitingRoom
 
     ValueTask<int> StaffOnlineAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>Moves the conversation to a more urgent band (a crisis while waiting), keeping its arrival time; never to a less urgent one.</summary>
+    ValueTask<bool> EscalateAsync(string conversation, PriorityBand band, CancellationToken cancellationToken = default);
+
     /// <summary>Remembers the place in line the person was told, so they hear again only when it changes.</summary>
     ValueTask MarkToldAsync(string conversation, int position, CancellationToken cancellationToken = default);
 
@@ -258,6 +261,22 @@ public sealed class InProcessWaitingRoom(TimeProvider clock) : IWaitingRoom
         }
     }
 
+    public ValueTask<bool> EscalateAsync(string conversation, PriorityBand band, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_items.TryGetValue(conversation, out var item) || item.Entry.Band <= band)
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            item.Entry = item.Entry with { Band = band };
+        }
+
+        Changed?.Invoke();
+        return ValueTask.FromResult(true);
+    }
+
     public ValueTask MarkToldAsync(string conversation, int position, CancellationToken cancellationToken = default)
     {
         lock (_gate)
@@ -287,7 +306,7 @@ public sealed class InProcessWaitingRoom(TimeProvider clock) : IWaitingRoom
 
     private sealed class Item(WaitingEntry entry)
     {
-        public WaitingEntry Entry { get; } = entry;
+        public WaitingEntry Entry { get; set; } = entry;
 
         public string State { get; set; } = WaitingStates.Waiting;
 
