@@ -49,6 +49,17 @@ public sealed class RedisWaitingRoom : IWaitingRoom, IDisposable
         return 'gone'
         """);
 
+    private static readonly LuaScript ClaimNext = LuaScript.Prepare("""
+        local first = redis.call('ZRANGE', @waiting, 0, 0)[1]
+        if not first then return false end
+        local entry = @entryPrefix .. first
+        redis.call('ZREM', @waiting, first)
+        redis.call('HSET', entry, 'state', 'claimed', 'agent', @agent, 'lease', @until)
+        redis.call('HINCRBY', entry, 'deliveries', 1)
+        redis.call('ZADD', @claimed, @until, first)
+        return redis.call('HGET', entry, 'json')
+        """);
+
     private static readonly LuaScript Renew = LuaScript.Prepare("""
         if redis.call('HGET', @entry, 'state') == 'claimed' and redis.call('HGET', @entry, 'agent') == @agent then
           redis.call('HSET', @entry, 'lease', @until)
@@ -207,6 +218,22 @@ public sealed class RedisWaitingRoom : IWaitingRoom, IDisposable
         return result?.StartsWith("taken:", StringComparison.Ordinal) == true
             ? new ClaimResult(ClaimOutcome.TakenByOther, result["taken:".Length..])
             : new ClaimResult(ClaimOutcome.Gone, null);
+    }
+
+    public async ValueTask<WaitingEntry?> ClaimNextAsync(string agent, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        var json = (string?)await _redis.Database.ScriptEvaluateAsync(ClaimNext, new
+        {
+            waiting = _waiting, claimed = _claimed, entryPrefix = _entryPrefix, agent,
+            until = (_clock.GetUtcNow() + lease).ToUnixTimeMilliseconds(),
+        }).ConfigureAwait(false);
+        if (json is null)
+        {
+            return null;
+        }
+
+        await NotifyAsync().ConfigureAwait(false);
+        return JsonSerializer.Deserialize<WaitingEntry>(json, Json);
     }
 
     public async ValueTask<bool> RenewAsync(string conversation, string agent, TimeSpan lease, CancellationToken cancellationToken = default) =>

@@ -125,6 +125,19 @@ public abstract class WaitingRoomContractTests
     }
 
     [Fact]
+    public async Task ClaimNext_TakesTheFirstInLine_UntilNobodyWaits()
+    {
+        var room = await CreateAsync();
+        await room.EnqueueAsync(Entry("other"));
+        await room.EnqueueAsync(Entry("crisis", PriorityBand.Crisis));
+
+        Assert.Equal("crisis", (await room.ClaimNextAsync("agent-a", TimeSpan.FromMinutes(1)))!.ConversationId);
+        Assert.Equal("other", (await room.ClaimNextAsync("agent-b", TimeSpan.FromMinutes(1)))!.ConversationId);
+        Assert.Null(await room.ClaimNextAsync("agent-c", TimeSpan.FromMinutes(1)));
+        Assert.Equal("agent-b", (await room.FindAsync("webchat/other"))!.Agent);
+    }
+
+    [Fact]
     public async Task Release_PutsTheConversationBackAtItsPlace_AndRemoveForgetsIt()
     {
         var room = await CreateAsync();

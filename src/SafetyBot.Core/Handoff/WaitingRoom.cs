@@ -66,6 +66,9 @@ public interface IWaitingRoom
 
     ValueTask<bool> RenewAsync(string conversation, string agent, TimeSpan lease, CancellationToken cancellationToken = default);
 
+    /// <summary>Takes whoever is first in line (crisis first), or null when nobody waits.</summary>
+    ValueTask<WaitingEntry?> ClaimNextAsync(string agent, TimeSpan lease, CancellationToken cancellationToken = default);
+
     /// <summary>The holder gives the conversation back to the line (a transfer to the queue), at its old place.</summary>
     ValueTask<bool> ReleaseAsync(string conversation, string agent, CancellationToken cancellationToken = default);
 
@@ -161,6 +164,28 @@ public sealed class InProcessWaitingRoom(TimeProvider clock) : IWaitingRoom
 
         Changed?.Invoke();
         return ValueTask.FromResult(result);
+    }
+
+    public async ValueTask<WaitingEntry?> ClaimNextAsync(string agent, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            WaitingEntry? first;
+            lock (_gate)
+            {
+                first = Ordered().FirstOrDefault()?.Entry;
+            }
+
+            if (first is null)
+            {
+                return null;
+            }
+
+            if ((await ClaimAsync(first.Conversation, agent, lease, cancellationToken).ConfigureAwait(false)).Outcome == ClaimOutcome.Won)
+            {
+                return first;
+            }
+        }
     }
 
     public ValueTask<bool> RenewAsync(string conversation, string agent, TimeSpan lease, CancellationToken cancellationToken = default)
