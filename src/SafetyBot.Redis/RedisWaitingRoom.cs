@@ -33,6 +33,7 @@ public sealed class RedisWaitingRoom : IWaitingRoom, IDisposable
         redis.call('ZADD', @waiting, @score, @member)
         local position = redis.call('ZRANK', @waiting, @member) + 1
         redis.call('HSET', @entry, 'told', position)
+        redis.call('PUBLISH', @channel, '1')
         return position
         """);
 
@@ -41,6 +42,7 @@ public sealed class RedisWaitingRoom : IWaitingRoom, IDisposable
           redis.call('HSET', @entry, 'state', 'claimed', 'agent', @agent, 'lease', @until)
           redis.call('HINCRBY', @entry, 'deliveries', 1)
           redis.call('ZADD', @claimed, @until, @member)
+          redis.call('PUBLISH', @channel, '1')
           return 'won'
         end
         if redis.call('HGET', @entry, 'state') == 'claimed' then
@@ -57,6 +59,7 @@ public sealed class RedisWaitingRoom : IWaitingRoom, IDisposable
         redis.call('HSET', entry, 'state', 'claimed', 'agent', @agent, 'lease', @until)
         redis.call('HINCRBY', entry, 'deliveries', 1)
         redis.call('ZADD', @claimed, @until, first)
+        redis.call('PUBLISH', @channel, '1')
         return redis.call('HGET', entry, 'json')
         """);
 
@@ -84,7 +87,9 @@ public sealed class RedisWaitingRoom : IWaitingRoom, IDisposable
         redis.call('ZREM', @waiting, @member)
         redis.call('ZREM', @claimed, @member)
         redis.call('ZREM', @dead, @member)
-        return redis.call('DEL', @entry)
+        local removed = redis.call('DEL', @entry)
+        if removed == 1 then redis.call('PUBLISH', @channel, '1') end
+        return removed
         """);
 
     private static readonly LuaScript Reclaim = LuaScript.Prepare("""
@@ -128,6 +133,7 @@ public sealed class RedisWaitingRoom : IWaitingRoom, IDisposable
     private readonly RedisConnection _redis;
     private readonly TimeProvider _clock;
     private readonly RedisChannel _channel;
+    private readonly string _channelName;
     private readonly RedisKey _waiting;
     private readonly RedisKey _claimed;
     private readonly RedisKey _dead;
@@ -147,7 +153,8 @@ public sealed class RedisWaitingRoom : IWaitingRoom, IDisposable
         _dead = redis.Key("handoff:{q}:dead");
         _presence = redis.Key("handoff:{q}:presence");
         _entryPrefix = redis.Prefix + "handoff:{q}:entry:";
-        _channel = RedisChannel.Literal(redis.Prefix + "handoff:changed");
+        _channelName = redis.Prefix + "handoff:changed";
+        _channel = RedisChannel.Literal(_channelName);
         redis.Multiplexer.GetSubscriber().Subscribe(_channel, (_, _) => Changed?.Invoke());
     }
 
@@ -160,9 +167,8 @@ public sealed class RedisWaitingRoom : IWaitingRoom, IDisposable
         var position = (int)await _redis.Database.ScriptEvaluateAsync(Enqueue, new
         {
             entry = EntryKey(entry.Conversation), waiting = _waiting, dead = _dead, member = Member(entry.Conversation),
-            score, json = JsonSerializer.Serialize(entry, Json), retention = (long)_retention.TotalMilliseconds,
+            score, json = JsonSerializer.Serialize(entry, Json), retention = (long)_retention.TotalMilliseconds, channel = _channelName,
         }).ConfigureAwait(false);
-        await NotifyAsync().ConfigureAwait(false);
         return position;
     }
 
@@ -207,11 +213,10 @@ public sealed class RedisWaitingRoom : IWaitingRoom, IDisposable
         var result = (string?)await _redis.Database.ScriptEvaluateAsync(Claim, new
         {
             entry = EntryKey(conversation), waiting = _waiting, claimed = _claimed, member = Member(conversation), agent,
-            until = (_clock.GetUtcNow() + lease).ToUnixTimeMilliseconds(),
+            until = (_clock.GetUtcNow() + lease).ToUnixTimeMilliseconds(), channel = _channelName,
         }).ConfigureAwait(false);
         if (result == "won")
         {
-            await NotifyAsync().ConfigureAwait(false);
             return new ClaimResult(ClaimOutcome.Won, agent);
         }
 
@@ -225,15 +230,9 @@ public sealed class RedisWaitingRoom : IWaitingRoom, IDisposable
         var json = (string?)await _redis.Database.ScriptEvaluateAsync(ClaimNext, new
         {
             waiting = _waiting, claimed = _claimed, entryPrefix = _entryPrefix, agent,
-            until = (_clock.GetUtcNow() + lease).ToUnixTimeMilliseconds(),
+            until = (_clock.GetUtcNow() + lease).ToUnixTimeMilliseconds(), channel = _channelName,
         }).ConfigureAwait(false);
-        if (json is null)
-        {
-            return null;
-        }
-
-        await NotifyAsync().ConfigureAwait(false);
-        return JsonSerializer.Deserialize<WaitingEntry>(json, Json);
+        return json is null ? null : JsonSerializer.Deserialize<WaitingEntry>(json, Json);
     }
 
     public async ValueTask<bool> RenewAsync(string conversation, string agent, TimeSpan lease, CancellationToken cancellationToken = default) =>
@@ -259,16 +258,10 @@ public sealed class RedisWaitingRoom : IWaitingRoom, IDisposable
 
     public async ValueTask<bool> RemoveAsync(string conversation, CancellationToken cancellationToken = default)
     {
-        var removed = (int)await _redis.Database.ScriptEvaluateAsync(Remove, new
+        return (int)await _redis.Database.ScriptEvaluateAsync(Remove, new
         {
-            entry = EntryKey(conversation), waiting = _waiting, claimed = _claimed, dead = _dead, member = Member(conversation),
+            entry = EntryKey(conversation), waiting = _waiting, claimed = _claimed, dead = _dead, member = Member(conversation), channel = _channelName,
         }).ConfigureAwait(false) == 1;
-        if (removed)
-        {
-            await NotifyAsync().ConfigureAwait(false);
-        }
-
-        return removed;
     }
 
     public async ValueTask<IReadOnlyList<string>> ReclaimExpiredAsync(int maxDeliveries, CancellationToken cancellationToken = default)
