@@ -44,7 +44,11 @@ public static class SafetyBotCoreExtensions
         services.TryAddSingleton(sp => new ConversationState(sp.GetRequiredService<IStorage>()));
         services.TryAddSingleton<ConversationEraser>();
         services.TryAddSingleton<IWaitingRoom, InProcessWaitingRoom>();
-        services.AddOptions<HandoffOptions>().BindConfiguration(HandoffOptions.SectionName);
+        services.AddOptions<HandoffOptions>().BindConfiguration(HandoffOptions.SectionName)
+            .Validate(o => o.MaxDeliveries >= 1 && o.ClaimLease >= TimeSpan.FromSeconds(1), "Handoff:MaxDeliveries must be at least 1 and Handoff:ClaimLease at least one second.")
+            .Validate(o => TimeZoneInfo.TryFindSystemTimeZoneById(o.TimeZone, out _), "Handoff:TimeZone must be a time zone id such as Europe/Kyiv.")
+            .Validate(o => o.OpeningHours.All(h => ValidHours(h.Value)), "Handoff:OpeningHours:<language> must read like 'Mon-Fri 09:00-17:00; Sat 10:00-14:00'.")
+            .ValidateOnStart();
         services.TryAddSingleton<IHandoffService, HandoffService>();
         services.TryAddSingleton<HandoffEvents>();
         services.TryAddSingleton<HotlineDesk>();
@@ -59,6 +63,19 @@ public static class SafetyBotCoreExtensions
         services.TryAddSingleton<SafetyBotBot>();
         services.TryAddSingleton<TurnPipeline>();
         return new SafetyBotBuilder(services);
+    }
+
+    private static bool ValidHours(string text)
+    {
+        try
+        {
+            _ = OpeningHours.Parse(text);
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
     }
 
     private static bool IsKey(string base64)

@@ -149,6 +149,55 @@ public sealed class HotlineApiTests
             result["checks"]!.AsArray().Select(c => (string?)c));
     }
 
+    [Fact]
+    public async Task Supervisors_SeeTheLine_StaffHoldAtMostTheirCapacity_AndCanHandAConversationToAColleague()
+    {
+        await using var host = await TestHost.StartAsync(StaffAuthTests.Settings(new() { ["Hotline:Capacity"] = "1", ["DirectLine:TokensPerIpPerMinute"] = "1000" }));
+        using var root = await StaffClient.SignedInAsync(host, "root", StaffAuthTests.AdminPassword);
+        await root.CreateAccountAsync("amira", "agent", "amira's long passphrase");
+        await root.CreateAccountAsync("boris", "agent", "boris's long passphrase");
+        using var amira = await StaffClient.SignedInAsync(host, "amira", "amira's long passphrase");
+        using var boris = await StaffClient.SignedInAsync(host, "boris", "boris's long passphrase");
+        await amira.SendAsync(HttpMethod.Post, "api/staff/presence", new { online = true });
+        var people = new List<DirectLineTestClient>();
+        try
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                var person = await DirectLineTestClient.StartAsync(host.BaseUrl, "en");
+                people.Add(person);
+                await person.NextBotMessageAsync(m => DirectLineTestClient.ButtonsOf(m).Count > 0);
+                await person.SayAsync(null, new { action = "human" });
+                await person.NextBotMessageAsync();
+            }
+
+            var supervision = await StaffAuthTests.Json(await root.SendAsync(HttpMethod.Get, "api/staff/supervision"));
+            Assert.Equal((2, 1), ((int)supervision["waiting"]!, (int)supervision["staffOnline"]!));
+            Assert.Equal(2, (int)supervision["waitingByLanguage"]!["en"]!);
+            Assert.Equal(HttpStatusCode.Forbidden, (await amira.SendAsync(HttpMethod.Get, "api/staff/supervision")).StatusCode);
+
+            var ids = (await StaffAuthTests.Json(await amira.SendAsync(HttpMethod.Get, "api/staff/queue")))["items"]!.AsArray().Select(i => (string)i!["id"]!).ToList();
+            Assert.Equal(HttpStatusCode.OK, (await amira.SendAsync(HttpMethod.Post, $"api/staff/conversations/{ids[0]}/claim")).StatusCode);
+            var full = await amira.SendAsync(HttpMethod.Post, $"api/staff/conversations/{ids[1]}/claim");
+            Assert.Equal(HttpStatusCode.Conflict, full.StatusCode);
+            Assert.Equal("AtCapacity", (string?)(await StaffAuthTests.Json(full))["error"]!["code"]);
+
+            Assert.Equal(HttpStatusCode.NoContent, (await amira.SendAsync(HttpMethod.Post, $"api/staff/conversations/{ids[0]}/transfer", new { to = "boris" })).StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, (await amira.SendAsync(HttpMethod.Post, $"api/staff/conversations/{ids[0]}/messages", new { text = "still me?" })).StatusCode);
+            Assert.Equal(HttpStatusCode.Accepted, (await boris.SendAsync(HttpMethod.Post, $"api/staff/conversations/{ids[0]}/messages", new { text = "Hi, I'm taking over from my colleague." })).StatusCode);
+            var taken = people.First(p => p.All.Any(a => DirectLineTestClient.TextOf(a).StartsWith("A person from the team", StringComparison.Ordinal)));
+            await taken.NextBotMessageAsync(m => DirectLineTestClient.TextOf(m) == "Hi, I'm taking over from my colleague.");
+            Assert.Equal(HttpStatusCode.OK, (await amira.SendAsync(HttpMethod.Post, $"api/staff/conversations/{ids[1]}/claim")).StatusCode);
+        }
+        finally
+        {
+            foreach (var person in people)
+            {
+                await person.DisposeAsync();
+            }
+        }
+    }
+
     private static async Task FinishAsync(StaffClient winner, string id, DirectLineTestClient person, Func<string, string> T)
     {
         Assert.Equal(HttpStatusCode.NoContent, (await winner.SendAsync(HttpMethod.Post, $"api/staff/conversations/{id}/notes", new { text = "talked about evidence" })).StatusCode);

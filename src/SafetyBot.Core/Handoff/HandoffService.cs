@@ -12,18 +12,34 @@ public sealed class HandoffOptions
 
     /// <summary>How often a conversation may be handed out and abandoned before it becomes a dead letter for supervisors.</summary>
     public int MaxDeliveries { get; set; } = 3;
+
+    /// <summary>When the team answers, per language code, with "*" for every other language (e.g. "Mon-Fri 09:00-17:00"). Empty: always.</summary>
+    public Dictionary<string, string> OpeningHours { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The time zone of the opening hours (IANA id, e.g. "Europe/Kyiv").</summary>
+    public string TimeZone { get; set; } = "UTC";
+
+    /// <summary>The opening hours for a language; throws <see cref="FormatException"/> naming a setting it cannot read.</summary>
+    public OpeningHours HoursFor(string language) =>
+        OpeningHours.TryGetValue(language, out var own) || OpeningHours.TryGetValue("*", out own)
+            ? Handoff.OpeningHours.Parse(own)
+            : Handoff.OpeningHours.Always;
 }
 
 /// <summary>
 /// Puts a conversation in the hotline's waiting room when someone can take it: a crisis first, then someone under
 /// 18, then everyone else. When nobody is online it queues nothing, so the person gets the helplines at once.
 /// </summary>
-public sealed class HandoffService(IWaitingRoom room, TimeProvider clock) : IHandoffService
+public sealed class HandoffService(IWaitingRoom room, TimeProvider clock, IOptions<HandoffOptions> options) : IHandoffService
 {
     public async ValueTask<HandoffTicket> RequestAsync(HandoffRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!request.Offline && await room.StaffOnlineAsync(cancellationToken).ConfigureAwait(false) == 0)
+        // Outside the opening hours for their language, or with nobody online, the person gets the helplines at once
+        // (and can leave a message: an offline request is queued whatever the time).
+        var hours = options.Value.HoursFor(request.Language);
+        var open = hours.IsOpen(clock.GetUtcNow(), TimeZoneInfo.FindSystemTimeZoneById(options.Value.TimeZone));
+        if (!request.Offline && (!open || await room.StaffOnlineAsync(cancellationToken).ConfigureAwait(false) == 0))
         {
             return HandoffTicket.Unavailable;
         }

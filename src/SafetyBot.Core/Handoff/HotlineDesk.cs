@@ -111,6 +111,28 @@ public sealed class HotlineDesk(
         return DeskOutcome.Done;
     }
 
+    /// <summary>Hands the conversation straight to a colleague, who holds it from now on; the person is not moved back into line.</summary>
+    public async Task<DeskOutcome> TransferAsync(string conversation, string agent, string colleague, CancellationToken cancellationToken = default)
+    {
+        if (await HeldByAsync(conversation, agent, cancellationToken).ConfigureAwait(false) is not { } status
+            || !await room.ReleaseAsync(conversation, agent, cancellationToken).ConfigureAwait(false))
+        {
+            return DeskOutcome.NotYours;
+        }
+
+        if ((await room.ClaimAsync(conversation, colleague, options.Value.ClaimLease, cancellationToken).ConfigureAwait(false)).Outcome != ClaimOutcome.Won)
+        {
+            return DeskOutcome.Gone;
+        }
+
+        await ContinueAsync(status.Entry, (_, data, _) =>
+        {
+            data.Handoff.MoveTo(HandoffStatuses.WithAgent, clock.GetUtcNow(), colleague, "transferred from " + agent);
+            return Task.CompletedTask;
+        }, cancellationToken).ConfigureAwait(false);
+        return DeskOutcome.Done;
+    }
+
     /// <summary>Ends the staff member's part with an outcome code; the person is thanked and has the bot's menu again.</summary>
     public async Task<DeskOutcome> CloseAsync(string conversation, string agent, string outcome, CancellationToken cancellationToken = default)
     {

@@ -10,6 +10,9 @@ public sealed class HotlineOptions
 
     /// <summary>A conversation waiting longer than this is shown with a warning; twice as long, with an alarm.</summary>
     public TimeSpan WaitAlert { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How many conversations one staff member may hold at once.</summary>
+    public int Capacity { get; set; } = 3;
 }
 
 /// <summary>One row of the console's queue: enough to choose and route, nothing of what the person wrote.</summary>

@@ -20,6 +20,22 @@ public sealed record PresenceRequest(bool Online);
 
 public sealed record CannedReply(string Key, string Text);
 
+public sealed record TransferRequest(string? To);
+
+/// <summary>What supervisors watch: how long the line is, how long people wait, and what needs attention.</summary>
+public sealed record Supervision(
+    int Waiting,
+    int WaitingCrisis,
+    int WaitingUnderEighteen,
+    int WithStaff,
+    int DeadLetters,
+    int StaffOnline,
+    int LongestWaitSeconds,
+    int AverageWaitSeconds,
+    int OverAlert,
+    IReadOnlyDictionary<string, int> WaitingByLanguage,
+    IReadOnlyDictionary<string, int> HeldByStaff);
+
 public sealed record CannedReplies(string Language, IReadOnlyList<CannedReply> Replies);
 
 public sealed record TranscriptLine(string Role, string? Text, DateTimeOffset At);
@@ -75,6 +91,22 @@ public static class HotlineEndpoints
             .WithSummary("Conversations waiting (crisis, then under 18, then the rest, each in order of arrival), taken, and dead letters")
             .Produces<QueueResponse>();
 
+        api.MapGet("/supervision", async (HotlineBroadcaster broadcaster, IWaitingRoom room, CancellationToken ct) =>
+            {
+                var items = await broadcaster.SnapshotAsync(ct);
+                var waiting = items.Where(i => i.State == "waiting").ToList();
+                return Results.Json(new Supervision(
+                    waiting.Count, waiting.Count(i => i.Band == "crisis"), waiting.Count(i => i.Band == "under18"),
+                    items.Count(i => i.State == "claimed"), items.Count(i => i.State == "dead"), await room.StaffOnlineAsync(ct),
+                    waiting.Count == 0 ? 0 : waiting.Max(i => i.WaitingSeconds), waiting.Count == 0 ? 0 : (int)waiting.Average(i => i.WaitingSeconds),
+                    waiting.Count(i => i.Alert != "none"),
+                    waiting.GroupBy(i => i.Language).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
+                    items.Where(i => i.State == "claimed" && i.Agent is not null).GroupBy(i => i.Agent!).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal)));
+            })
+            .RequireStaff(StaffAuthentication.SupervisorPolicy).WithName("GetSupervision")
+            .WithSummary("Supervisors: queue length by band and language, waiting times, waits over the alert, dead letters, who holds what")
+            .Produces<Supervision>();
+
         api.MapPost("/presence", async (PresenceRequest request, ClaimsPrincipal user, IWaitingRoom room, CancellationToken ct) =>
             {
                 await room.SetPresenceAsync(user.Identity!.Name!, request.Online, TimeSpan.FromSeconds(90), ct);
@@ -104,11 +136,16 @@ public static class HotlineEndpoints
             .RequireStaff(StaffAuthentication.StaffPolicy).WithName("GetCannedReplies")
             .WithSummary("Ready-made replies in the person's language (localization keys canned.*)").Produces<CannedReplies>();
 
-        api.MapPost("/conversations/{id}/claim", async (string id, ClaimsPrincipal user, HotlineDesk desk, IWaitingRoom room, CancellationToken ct) =>
+        api.MapPost("/conversations/{id}/claim", async (string id, ClaimsPrincipal user, HotlineDesk desk, IWaitingRoom room, Microsoft.Extensions.Options.IOptions<HotlineOptions> options, CancellationToken ct) =>
             {
                 if (await FindAsync(room, id, ct) is not { } status)
                 {
                     return NotFound();
+                }
+
+                if (await AtCapacityAsync(room, user.Identity!.Name!, options.Value, ct))
+                {
+                    return StaffErrors.Error(StatusCodes.Status409Conflict, "AtCapacity", $"You already hold {options.Value.Capacity} conversations: close or give one back first.");
                 }
 
                 var result = await desk.ClaimAsync(status.Entry.Conversation, user.Identity!.Name!, ct);
@@ -177,6 +214,24 @@ public static class HotlineEndpoints
             .RequireStaff(StaffAuthentication.StaffPolicy).WithName("ReleaseConversation")
             .WithSummary("Give the conversation back to the queue at its old place (for a colleague or another language)").Produces(StatusCodes.Status204NoContent);
 
+        api.MapPost("/conversations/{id}/transfer", async (string id, TransferRequest request, ClaimsPrincipal user, HotlineDesk desk, IWaitingRoom room, CancellationToken ct) =>
+            {
+                if (string.IsNullOrWhiteSpace(request.To) || request.To.Length > 32)
+                {
+                    return StaffErrors.Error(StatusCodes.Status400BadRequest, "BadColleague", "to must name a colleague.");
+                }
+
+                if (await FindAsync(room, id, ct) is not { } status)
+                {
+                    return NotFound();
+                }
+
+                return Outcome(await desk.TransferAsync(status.Entry.Conversation, user.Identity!.Name!, request.To.Trim().ToLowerInvariant(), ct), StatusCodes.Status204NoContent);
+            })
+            .RequireStaff(StaffAuthentication.StaffPolicy).WithName("TransferConversation")
+            .WithSummary("Hand the conversation straight to a colleague (who then holds it)")
+            .Accepts<TransferRequest>("application/json").Produces(StatusCodes.Status204NoContent).Produces<StaffErrorResponse>(StatusCodes.Status403Forbidden);
+
         api.MapPost("/conversations/{id}/close", async (string id, CloseRequest request, ClaimsPrincipal user, HotlineDesk desk, IWaitingRoom room, CancellationToken ct) =>
             {
                 if (request.Outcome is null || !Outcomes.Contains(request.Outcome))
@@ -213,6 +268,9 @@ public static class HotlineEndpoints
         return Results.Json(new ConversationView(id, status.State, status.Agent, entry.Language, entry.Channel, entry.Country, entry.Topic, entry.Signals,
             data?.Crisis ?? false, data?.Results ?? [], lines));
     }
+
+    private static async Task<bool> AtCapacityAsync(IWaitingRoom room, string agent, HotlineOptions options, CancellationToken ct) =>
+        (await room.ListAsync(ct)).Count(s => s.State == WaitingStates.Claimed && s.Agent == agent) >= options.Capacity;
 
     /// <summary>Waiting entries are open to every staff member; a taken one to its holder and supervisors.</summary>
     private static bool CanSee(ClaimsPrincipal user, WaitingStatus status) =>
