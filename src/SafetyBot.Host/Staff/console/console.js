@@ -144,7 +144,17 @@
       body.appendChild(row);
     });
     $("empty").hidden = items.length > 0;
-    $("counts").textContent = "(" + waiting + " waiting)";
+    var open = items.filter(function (i) { return i.state === "waiting"; });
+    var longest = open.reduce(function (m, i) { return Math.max(m, i.waitingSeconds); }, 0);
+    var summary = waiting + " waiting";
+    if (open.length) {
+      summary += " · " + open.filter(function (i) { return i.band === "crisis"; }).length + " in crisis · longest " + waited(longest);
+      var late = open.filter(function (i) { return i.alert !== "none"; }).length;
+      if (late) { summary += " · " + late + " over the alert time"; }
+    }
+    var dead = items.filter(function (i) { return i.state === "dead"; }).length;
+    if (dead) { summary += " · " + dead + " dead letters"; }
+    $("counts").textContent = "(" + summary + ")";
   }
 
   function claim(id) {
