@@ -198,6 +198,60 @@ public sealed class HotlineApiTests
         }
     }
 
+    [Fact]
+    public async Task TypingShowsBothWays_HandoffEventsAreEmitted_AndTheQueueFiltersByLanguageAndTopic()
+    {
+        await using var host = await TestHost.StartAsync(StaffAuthTests.Settings(new() { ["DirectLine:TokensPerIpPerMinute"] = "1000" }));
+        var events = new System.Collections.Concurrent.ConcurrentQueue<(string Name, string? Value)>();
+        host.Services.GetRequiredService<SafetyBot.Core.Handoff.HandoffEvents>().Emitted += (_, e) =>
+            events.Enqueue((e.Name, e.Name == "handoff.status" ? ((Newtonsoft.Json.Linq.JObject)e.Value)["state"]?.ToString() : ((Microsoft.Bot.Schema.Activity)e).Attachments?.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        using var root = await StaffClient.SignedInAsync(host, "root", StaffAuthTests.AdminPassword);
+        await root.SendAsync(HttpMethod.Post, "api/staff/presence", new { online = true });
+        await using var person = await DirectLineTestClient.StartAsync(host.BaseUrl, "en");
+        await person.NextBotMessageAsync(m => DirectLineTestClient.ButtonsOf(m).Count > 0);
+        await person.SayAsync(null, new { action = "human" });
+        await person.NextBotMessageAsync();
+
+        Assert.Empty((await StaffAuthTests.Json(await root.SendAsync(HttpMethod.Get, "api/staff/queue?languages=uk,ru")))["items"]!.AsArray());
+        Assert.Empty((await StaffAuthTests.Json(await root.SendAsync(HttpMethod.Get, "api/staff/queue?languages=en&topics=sextortion")))["items"]!.AsArray());
+        var id = (string)(await StaffAuthTests.Json(await root.SendAsync(HttpMethod.Get, "api/staff/queue?languages=en")))["items"]!.AsArray().Single()!["id"]!;
+        Assert.Equal(HttpStatusCode.OK, (await root.SendAsync(HttpMethod.Post, $"api/staff/conversations/{id}/claim")).StatusCode);
+        await person.NextBotMessageAsync(m => DirectLineTestClient.TextOf(m).StartsWith("A person from the team", StringComparison.Ordinal));
+
+        // The staff member types: the person's channel shows it. The person types: the console shows it.
+        Assert.Equal(HttpStatusCode.NoContent, (await root.SendAsync(HttpMethod.Post, $"api/staff/conversations/{id}/typing")).StatusCode);
+        using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            while (!person.All.Any(a => (string?)a["type"] == "typing" && (string?)a["from"]?["role"] == "bot"))
+            {
+                await Task.Delay(50, wait.Token);
+            }
+        }
+
+        await using var live = LiveLine(host.BaseUrl, root);
+        var typing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        live.On<JsonObject>("typing", t =>
+        {
+            if ((string?)t["id"] == id)
+            {
+                typing.TrySetResult();
+            }
+        });
+        await live.StartAsync();
+        await live.InvokeAsync("Watch", id);
+        var sent = await person.SendAsync(HttpMethod.Post, $"v3/directline/conversations/{person.ConversationId}/activities", new { type = "typing", from = new { id = "ignored", role = "user" } });
+        Assert.True(sent.IsSuccessStatusCode, await sent.Content.ReadAsStringAsync());
+        await typing.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await root.SendAsync(HttpMethod.Post, $"api/staff/conversations/{id}/close", new { outcome = "advice-given" })).StatusCode);
+        await person.NextBotMessageAsync(m => DirectLineTestClient.TextOf(m).StartsWith("The person from the team has left", StringComparison.Ordinal));
+
+        // Every change of owner as a Bot Framework handoff event: initiate (with the transcript attached), accepted, completed.
+        Assert.Equal(["handoff.initiate", "handoff.status", "handoff.status"], events.Select(e => e.Name));
+        Assert.Equal([null, "accepted", "completed"], events.Skip(1).Select(e => e.Value).Prepend(null));
+        Assert.NotEqual("0", events.First().Value);
+    }
+
     private static async Task FinishAsync(StaffClient winner, string id, DirectLineTestClient person, Func<string, string> T)
     {
         Assert.Equal(HttpStatusCode.NoContent, (await winner.SendAsync(HttpMethod.Post, $"api/staff/conversations/{id}/notes", new { text = "talked about evidence" })).StatusCode);

@@ -211,6 +211,9 @@ public sealed partial class DirectLineService(
             var typing = DirectLineJson.StoredUserActivity(incoming, conversationId, userId, clock.GetUtcNow());
             typing.Id = typingId;
             hub.DeliverUnstored(conversationId, DirectLineJson.Serialize(typing));
+
+            // The bot hears it too (never stored): a staff member holding the conversation sees "typing…".
+            await RunTurnAsync(TurnActivity(typing, typingId, incoming), clientLocale).ConfigureAwait(false);
             return Results.Json(new IdResponse(typingId));
         }
 

@@ -439,6 +439,19 @@
     post(entry);
   }
 
+  // "Typing…" for a person from the hotline who is reading along: at most one signal every 3 s, best effort, nothing stored.
+  var lastTypingSent = 0;
+  function sendTyping() {
+    var now = Date.now();
+    if (!conv.id || !conv.token || !el.input.value || now - lastTypingSent < 3000) return;
+    lastTypingSent = now;
+    fetchJson('/v3/directline/conversations/' + encodeURIComponent(conv.id) + '/activities', {
+      method: 'POST',
+      headers: Object.assign({ 'Content-Type': 'application/json' }, auth(conv.token)),
+      body: JSON.stringify({ type: 'typing', from: { id: userId, role: 'user' } })
+    }, 10000).catch(function () { /* only a hint */ });
+  }
+
   // Posting does not need the WebSocket: while it reconnects, the echo arrives with the catch-up.
   function post(entry) {
     if (!conv.id || !conv.token) {
@@ -635,6 +648,7 @@
       }
     });
     el.input.addEventListener('input', autoGrow);
+    el.input.addEventListener('input', sendTyping);
 
     // Files are refused here, before anything is sent.
     el.input.addEventListener('paste', function (event) {

@@ -85,10 +85,18 @@ public static class HotlineEndpoints
             return await next(context).ConfigureAwait(false);
         });
 
-        api.MapGet("/queue", async (HotlineBroadcaster broadcaster, IWaitingRoom room, CancellationToken ct) =>
-                new QueueResponse(await broadcaster.SnapshotAsync(ct), await room.StaffOnlineAsync(ct)))
+        api.MapGet("/queue", async (string? languages, string? topics, HotlineBroadcaster broadcaster, IWaitingRoom room, CancellationToken ct) =>
+            {
+                // Routing: a staff member's own languages and skills (topics), e.g. ?languages=uk,ru&topics=sextortion,message.
+                var wantLanguages = Split(languages);
+                var wantTopics = Split(topics);
+                var items = (await broadcaster.SnapshotAsync(ct))
+                    .Where(i => (wantLanguages.Count == 0 || wantLanguages.Contains(i.Language)) && (wantTopics.Count == 0 || wantTopics.Contains(i.Topic ?? "none")))
+                    .ToList();
+                return new QueueResponse(items, await room.StaffOnlineAsync(ct));
+            })
             .RequireStaff(StaffAuthentication.StaffPolicy).WithName("GetQueue")
-            .WithSummary("Conversations waiting (crisis, then under 18, then the rest, each in order of arrival), taken, and dead letters")
+            .WithSummary("Conversations waiting (crisis, then under 18, then the rest, each in order of arrival), taken, and dead letters; optionally only some languages and topics")
             .Produces<QueueResponse>();
 
         api.MapGet("/supervision", async (HotlineBroadcaster broadcaster, IWaitingRoom room, CancellationToken ct) =>
@@ -268,6 +276,9 @@ public static class HotlineEndpoints
         return Results.Json(new ConversationView(id, status.State, status.Agent, entry.Language, entry.Channel, entry.Country, entry.Topic, entry.Signals,
             data?.Crisis ?? false, data?.Results ?? [], lines));
     }
+
+    private static HashSet<string> Split(string? list) =>
+        [.. (list ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(x => x.Length <= 32)];
 
     private static async Task<bool> AtCapacityAsync(IWaitingRoom room, string agent, HotlineOptions options, CancellationToken ct) =>
         (await room.ListAsync(ct)).Count(s => s.State == WaitingStates.Claimed && s.Agent == agent) >= options.Capacity;

@@ -107,7 +107,28 @@
     return td;
   }
 
-  function renderQueue(items) {
+  // Routing: each staff member sees the languages and topics they work in (kept in this browser only).
+  var lastQueue = [];
+
+  function wanted(id) {
+    return ($(id).value || "").split(",").map(function (x) { return x.trim().toLowerCase(); }).filter(Boolean);
+  }
+
+  ["filter-languages", "filter-topics"].forEach(function (id) {
+    try { $(id).value = window.localStorage.getItem("safetybot." + id) || ""; } catch (e) { /* storage refused */ }
+    $(id).addEventListener("input", function () {
+      try { window.localStorage.setItem("safetybot." + id, $(id).value); } catch (e) { /* storage refused */ }
+      renderQueue(lastQueue);
+    });
+  });
+
+  function renderQueue(all) {
+    lastQueue = all;
+    var languages = wanted("filter-languages");
+    var topics = wanted("filter-topics");
+    var items = all.filter(function (i) {
+      return (!languages.length || languages.indexOf(i.language) >= 0) && (!topics.length || topics.indexOf(i.topic || "none") >= 0);
+    });
     var body = $("queue");
     body.textContent = "";
     var waiting = 0;
