@@ -40,6 +40,7 @@ public sealed class HandoffHostTests
         await person.SayAsync(null, new { action = "human" });
         var queued = await person.NextBotMessageAsync();
         Assert.StartsWith(T("human.queued"), DirectLineTestClient.TextOf(queued), StringComparison.Ordinal);
+        Assert.EndsWith(catalog.FormatPlural("en", "human.estimate", 10), DirectLineTestClient.TextOf(queued), StringComparison.Ordinal); // one person ahead of nobody, one staff member online
 
         // Host B sees the person waiting, with language and channel, and takes the conversation.
         var waiting = Assert.Single(await desk.QueueAsync(), s => s.Entry.ConversationId == person.ConversationId);

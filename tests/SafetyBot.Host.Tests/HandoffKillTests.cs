@@ -17,6 +17,7 @@ public sealed partial class HandoffKillTests
     {
         var environment = await EnvironmentAsync();
         var settings = environment.ToDictionary(kv => kv.Key.Replace("__", ":", StringComparison.Ordinal), kv => (string?)kv.Value);
+        settings["Handoff:ClaimLease"] = "00:01:00"; // this staff member's console stays open
         await using var staffHost = await TestHost.StartAsync(settings);
         var room = staffHost.Services.GetRequiredService<IWaitingRoom>();
         var desk = staffHost.Services.GetRequiredService<HotlineDesk>();
@@ -104,7 +105,8 @@ public sealed partial class HandoffKillTests
         // Nobody renews the claim now: it returns to the line, and the person is told so (by whichever host looks after the line).
         await person.NextBotMessageAsync(m => DirectLineTestClient.TextOf(m).StartsWith(T("human.requeued"), StringComparison.Ordinal), TimeSpan.FromSeconds(40));
 
-        var (restarted, restartedUrl) = await StartProcessAsync(environment);
+        // The restarted host's staff member keeps the conversation for longer (a console would renew the claim).
+        var (restarted, restartedUrl) = await StartProcessAsync(new Dictionary<string, string>(environment) { ["Handoff__ClaimLease"] = "00:01:00" });
         try
         {
             using var root = new StaffClient(restartedUrl);

@@ -25,6 +25,7 @@ public sealed class SafetyBotBot(
     ITranscriptArchive transcripts,
     HandoffEvents handoffEvents,
     IHotlineFeed hotlineFeed,
+    IHandoffService handoff,
     TimeProvider clock) : ActivityHandler
 {
     private const string WelcomeFlow = "welcome";
@@ -313,7 +314,10 @@ public sealed class SafetyBotBot(
             return;
         }
 
-        var text = Text(language, "human.waiting", ("position", (status.Position ?? 1).ToString(System.Globalization.CultureInfo.InvariantCulture)), ("emergency", Emergency(turnContext)));
+        var place = status.Position ?? 1;
+        var minutes = await handoff.EstimateMinutesAsync(place, cancellationToken).ConfigureAwait(false);
+        var text = Text(language, "human.waiting", ("position", place.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("emergency", Emergency(turnContext)))
+            + (minutes > 0 ? " " + content.Catalog.FormatPlural(language, "human.estimate", minutes) : string.Empty);
         await turnContext.SendActivityAsync(WaitingReply(text, language), cancellationToken).ConfigureAwait(false);
     }
 

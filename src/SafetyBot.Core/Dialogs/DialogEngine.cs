@@ -514,8 +514,9 @@ public sealed class DialogEngine(FlowSet flows, TextCatalog catalog, HelplineDir
         // The conversation now belongs to the waiting room: no flow runs on, no menu is pushed.
         turn.Queued = ticket;
         turn.Data.Dialog.Clear();
+        var estimate = ticket.EstimatedMinutes > 0 ? " " + catalog.FormatPlural(turn.Language, "human.estimate", ticket.EstimatedMinutes) : string.Empty;
         turn.Output.Add(new DialogMessage(
-            Text(turn, node.Queued!, [("position", ticket.Position.ToString(CultureInfo.InvariantCulture))]),
+            Text(turn, node.Queued!, [("position", ticket.Position.ToString(CultureInfo.InvariantCulture))]) + estimate,
             [new DialogButton(Text(turn, "human.cancel"), CancelWaitAction)]));
     }
 

@@ -13,6 +13,9 @@ public sealed class HandoffOptions
     /// <summary>How often a conversation may be handed out and abandoned before it becomes a dead letter for supervisors.</summary>
     public int MaxDeliveries { get; set; } = 3;
 
+    /// <summary>About how long one conversation with a staff member lasts, for the wait estimate people are told.</summary>
+    public int AverageHandlingMinutes { get; set; } = 10;
+
     /// <summary>When the team answers, per language code, with "*" for every other language (e.g. "Mon-Fri 09:00-17:00"). Empty: always.</summary>
     public Dictionary<string, string> OpeningHours { get; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -48,7 +51,20 @@ public sealed class HandoffService(IWaitingRoom room, TimeProvider clock, IOptio
         var entry = new WaitingEntry(
             ConversationKey.For(request.Channel, request.ConversationId).Value, request.Channel, request.ConversationId, request.Language,
             request.Country, band, clock.GetUtcNow(), request.Topic, request.Signals, request.Reference);
-        var position = await room.EnqueueAsync(entry, cancellationToken).ConfigureAwait(false);
-        return new HandoffTicket(true, Math.Max(position, 1));
+        var position = Math.Max(await room.EnqueueAsync(entry, cancellationToken).ConfigureAwait(false), 1);
+        return new HandoffTicket(true, position)
+        {
+            EstimatedMinutes = request.Offline ? 0 : await EstimateMinutesAsync(position, cancellationToken).ConfigureAwait(false),
+        };
     }
+
+    public async ValueTask<int> EstimateMinutesAsync(int position, CancellationToken cancellationToken)
+    {
+        var staff = await room.StaffOnlineAsync(cancellationToken).ConfigureAwait(false);
+        return Estimate(position, staff, options.Value.AverageHandlingMinutes);
+    }
+
+    /// <summary>People ahead shared among the staff online, times how long a conversation usually takes; 0 when nobody is online.</summary>
+    public static int Estimate(int position, int staffOnline, int averageMinutes) =>
+        staffOnline <= 0 || position <= 0 ? 0 : Math.Max(1, (int)Math.Ceiling(position / (double)staffOnline) * averageMinutes);
 }

@@ -208,7 +208,10 @@ public sealed class HotlineDesk(
 
                 var bot = services.GetRequiredService<SafetyBotBot>();
                 var language = data.Language ?? "en";
-                await turn.SendActivityAsync(bot.WaitingReplyFor(content.Catalog.Format(language, "human.position", ("position", Place(status.Position))), language), ct).ConfigureAwait(false);
+                var minutes = HandoffService.Estimate(status.Position ?? 1, await room.StaffOnlineAsync(ct).ConfigureAwait(false), options.Value.AverageHandlingMinutes);
+                var text = content.Catalog.Format(language, "human.position", ("position", Place(status.Position)))
+                    + (minutes > 0 ? " " + content.Catalog.FormatPlural(language, "human.estimate", minutes) : string.Empty);
+                await turn.SendActivityAsync(bot.WaitingReplyFor(text, language), ct).ConfigureAwait(false);
             }, cancellationToken).ConfigureAwait(false);
             if (stale)
             {

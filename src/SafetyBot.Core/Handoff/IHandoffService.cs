@@ -4,6 +4,9 @@ namespace SafetyBot.Core.Handoff;
 public interface IHandoffService
 {
     ValueTask<HandoffTicket> RequestAsync(HandoffRequest request, CancellationToken cancellationToken);
+
+    /// <summary>About how many minutes someone at this place in line will wait (0 when it cannot be said).</summary>
+    ValueTask<int> EstimateMinutesAsync(int position, CancellationToken cancellationToken);
 }
 
 /// <summary>What staff need to route a conversation: language, channel, country, crisis, and what the person already did.</summary>
@@ -40,5 +43,8 @@ public sealed record HandoffRequest(
 /// <summary>Queued with a place in line, or nobody can take the conversation now.</summary>
 public sealed record HandoffTicket(bool Queued, int Position)
 {
+    /// <summary>About how long the wait is, in minutes (0: not said).</summary>
+    public int EstimatedMinutes { get; init; }
+
     public static readonly HandoffTicket Unavailable = new(false, 0);
 }

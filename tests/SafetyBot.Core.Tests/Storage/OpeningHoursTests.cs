@@ -45,4 +45,13 @@ public sealed class OpeningHoursTests
         Assert.True((await service.RequestAsync(Request("uk", offline: true), default)).Queued);
         Assert.True((await service.RequestAsync(Request("en"), default)).Queued);
     }
+
+    [Theory]
+    [InlineData(1, 1, 10)]
+    [InlineData(3, 1, 30)]
+    [InlineData(3, 2, 20)]
+    [InlineData(4, 2, 20)]
+    [InlineData(1, 0, 0)]
+    public void TheWaitEstimate_SharesThePeopleAheadAmongTheStaffOnline(int position, int staff, int minutes) =>
+        Assert.Equal(minutes, HandoffService.Estimate(position, staff, 10));
 }
