@@ -182,6 +182,7 @@ public sealed class HotlineApiTests
             Assert.Equal(HttpStatusCode.Conflict, full.StatusCode);
             Assert.Equal("AtCapacity", (string?)(await StaffAuthTests.Json(full))["error"]!["code"]);
 
+            Assert.Equal(HttpStatusCode.BadRequest, (await amira.SendAsync(HttpMethod.Post, $"api/staff/conversations/{ids[0]}/transfer", new { to = "nobody" })).StatusCode);
             Assert.Equal(HttpStatusCode.NoContent, (await amira.SendAsync(HttpMethod.Post, $"api/staff/conversations/{ids[0]}/transfer", new { to = "boris" })).StatusCode);
             Assert.Equal(HttpStatusCode.Forbidden, (await amira.SendAsync(HttpMethod.Post, $"api/staff/conversations/{ids[0]}/messages", new { text = "still me?" })).StatusCode);
             Assert.Equal(HttpStatusCode.Accepted, (await boris.SendAsync(HttpMethod.Post, $"api/staff/conversations/{ids[0]}/messages", new { text = "Hi, I'm taking over from my colleague." })).StatusCode);
@@ -242,6 +243,13 @@ public sealed class HotlineApiTests
         var sent = await person.SendAsync(HttpMethod.Post, $"v3/directline/conversations/{person.ConversationId}/activities", new { type = "typing", from = new { id = "ignored", role = "user" } });
         Assert.True(sent.IsSuccessStatusCode, await sent.Content.ReadAsStringAsync());
         await typing.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // A crisis while talking with a person: the person gets the crisis response, and the staff member sees the words at once.
+        var crisis = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        live.On<JsonObject>("message", m => crisis.TrySetResult((string?)m["text"] ?? string.Empty));
+        await person.SayAsync("i don't want to live anymore");
+        await person.NextBotMessageAsync(m => DirectLineTestClient.TextOf(m).StartsWith("Thank you for telling me", StringComparison.Ordinal));
+        Assert.Equal("i don't want to live anymore", await crisis.Task.WaitAsync(TimeSpan.FromSeconds(10)));
 
         Assert.Equal(HttpStatusCode.NoContent, (await root.SendAsync(HttpMethod.Post, $"api/staff/conversations/{id}/close", new { outcome = "advice-given" })).StatusCode);
         await person.NextBotMessageAsync(m => DirectLineTestClient.TextOf(m).StartsWith("The person from the team has left", StringComparison.Ordinal));

@@ -108,8 +108,13 @@ public sealed class SafetyBotBot(
                 data.Dialog.Clear();
                 if (data.Handoff.Status is HandoffStatuses.Queued or HandoffStatuses.WithAgent)
                 {
-                    // Waiting for a person: they go to the front, with everyone else in crisis.
-                    await waitingRoom.EscalateAsync(ConversationKey.For(turnContext).Value, PriorityBand.Crisis, cancellationToken).ConfigureAwait(false);
+                    // Waiting for a person: they go to the front, with everyone else in crisis. With a person: they see it at once.
+                    var conversation = ConversationKey.For(turnContext).Value;
+                    await waitingRoom.EscalateAsync(conversation, PriorityBand.Crisis, cancellationToken).ConfigureAwait(false);
+                    if (data.Handoff.Status == HandoffStatuses.WithAgent)
+                    {
+                        await hotlineFeed.PersonWroteAsync(conversation, said, clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                    }
                 }
 
                 var key = analysis.Has(SignalCategories.CrisisDanger) ? "crisis.danger" : "crisis.self_harm";

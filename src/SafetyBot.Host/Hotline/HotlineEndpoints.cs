@@ -222,7 +222,8 @@ public static class HotlineEndpoints
             .RequireStaff(StaffAuthentication.StaffPolicy).WithName("ReleaseConversation")
             .WithSummary("Give the conversation back to the queue at its old place (for a colleague or another language)").Produces(StatusCodes.Status204NoContent);
 
-        api.MapPost("/conversations/{id}/transfer", async (string id, TransferRequest request, ClaimsPrincipal user, HotlineDesk desk, IWaitingRoom room, CancellationToken ct) =>
+        api.MapPost("/conversations/{id}/transfer", async (string id, TransferRequest request, ClaimsPrincipal user, HotlineDesk desk, IWaitingRoom room,
+            SafetyBot.Core.Staff.IStaffDirectory directory, Microsoft.Extensions.Options.IOptions<HotlineOptions> options, CancellationToken ct) =>
             {
                 if (string.IsNullOrWhiteSpace(request.To) || request.To.Length > 32)
                 {
@@ -232,6 +233,17 @@ public static class HotlineEndpoints
                 if (await FindAsync(room, id, ct) is not { } status)
                 {
                     return NotFound();
+                }
+
+                var colleague = request.To.Trim().ToLowerInvariant();
+                if (await directory.FindAsync(colleague, ct) is null)
+                {
+                    return StaffErrors.Error(StatusCodes.Status400BadRequest, "UnknownColleague", $"There is no staff member called {colleague}.");
+                }
+
+                if (await AtCapacityAsync(room, colleague, options.Value, ct))
+                {
+                    return StaffErrors.Error(StatusCodes.Status409Conflict, "AtCapacity", $"{colleague} already holds {options.Value.Capacity} conversations.");
                 }
 
                 return Outcome(await desk.TransferAsync(status.Entry.Conversation, user.Identity!.Name!, request.To.Trim().ToLowerInvariant(), ct), StatusCodes.Status204NoContent);
