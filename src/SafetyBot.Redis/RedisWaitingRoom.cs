@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using SafetyBot.Core.Handoff;
@@ -172,16 +170,19 @@ public sealed class RedisWaitingRoom : IWaitingRoom, IDisposable
         return position;
     }
 
-    public async ValueTask<WaitingStatus?> FindAsync(string conversation, CancellationToken cancellationToken = default)
+    public ValueTask<WaitingStatus?> FindAsync(string conversation, CancellationToken cancellationToken = default) =>
+        FindByIdAsync(Member(conversation), cancellationToken);
+
+    public async ValueTask<WaitingStatus?> FindByIdAsync(string id, CancellationToken cancellationToken = default)
     {
         var db = _redis.Database;
-        var fields = await db.HashGetAllAsync(EntryKey(conversation)).ConfigureAwait(false);
+        var fields = await db.HashGetAllAsync(_entryPrefix + id).ConfigureAwait(false);
         if (fields.Length == 0)
         {
             return null;
         }
 
-        var rank = await db.SortedSetRankAsync(_waiting, Member(conversation)).ConfigureAwait(false);
+        var rank = await db.SortedSetRankAsync(_waiting, id).ConfigureAwait(false);
         return StatusOf(fields, rank is null ? null : (int)rank + 1);
     }
 
@@ -338,9 +339,8 @@ public sealed class RedisWaitingRoom : IWaitingRoom, IDisposable
 
     private RedisKey EntryKey(string conversation) => _entryPrefix + Member(conversation);
 
-    /// <summary>A conversation as it appears in key names and sets: a hash, never its id.</summary>
-    private static string Member(string conversation) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(conversation)).AsSpan(0, 16));
+    /// <summary>A conversation as it appears in key names and sets: its public hotline id, never the channel's id.</summary>
+    private static string Member(string conversation) => HotlineIds.Of(conversation);
 
     private Task<long> NotifyAsync() => _redis.Multiplexer.GetSubscriber().PublishAsync(_channel, "1");
 

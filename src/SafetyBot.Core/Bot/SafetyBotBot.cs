@@ -327,9 +327,7 @@ public sealed class SafetyBotBot(
     }
 
     /// <summary>A message to someone in line: stop waiting, helplines, leave.</summary>
-    public Activity WaitingReplyFor(string text, string language) => WaitingReply(text, language);
-
-    private Activity WaitingReply(string text, string language)
+    public Activity WaitingReply(string text, string language)
     {
         var reply = WithMenu(MessageFactory.Text(text), language, onlyEssentials: true);
         reply.SuggestedActions.Actions = [Button(Text(language, "human.cancel"), DialogEngine.CancelWaitAction), .. reply.SuggestedActions.Actions.Where(a => (a.Value as JObject)?.Value<string>("action") != BotActions.Human)];
@@ -357,8 +355,6 @@ public sealed class SafetyBotBot(
 
     private async Task ExitAsync(ITurnContext turnContext, string language, CancellationToken cancellationToken)
     {
-        // Whoever waited for them or talks with them is told by the waiting room: the entry is gone.
-        await waitingRoom.RemoveAsync(ConversationKey.For(turnContext).Value, cancellationToken).ConfigureAwait(false);
         // The closing line goes out first: erasing removes the channel's stream it would travel on.
         await turnContext.SendActivityAsync(MessageFactory.Text(Text(language, "exit.done")), cancellationToken).ConfigureAwait(false);
         await turnContext.SendActivityAsync(new Activity(ActivityTypes.EndOfConversation) { Code = EndOfConversationCodes.CompletedSuccessfully }, cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using Microsoft.Bot.Builder;
+using SafetyBot.Core.Handoff;
 using SafetyBot.Core.Pipeline;
 using SafetyBot.Core.Transcripts;
 
@@ -14,12 +15,13 @@ public interface IChannelConversationEraser
 }
 
 /// <summary>
-/// Quick exit: removes everything SafetyBot stores about a conversation — state, transcript and the
-/// channel's own records — and marks the turn so nothing is written back after it.
+/// Quick exit: removes everything SafetyBot stores about a conversation — state, transcript, its place in the
+/// hotline's waiting room and the channel's own records — and marks the turn so nothing is written back after it.
 /// </summary>
 public sealed class ConversationEraser(
     ConversationState conversationState,
     ITranscriptArchive transcripts,
+    IWaitingRoom waitingRoom,
     IEnumerable<IChannelConversationEraser> channelErasers)
 {
     public async Task EraseAsync(ITurnContext turnContext, CancellationToken cancellationToken)
@@ -36,5 +38,8 @@ public sealed class ConversationEraser(
 
         await conversationState.DeleteAsync(turnContext, cancellationToken).ConfigureAwait(false);
         await transcripts.DeleteAsync(ConversationKey.For(turnContext), cancellationToken).ConfigureAwait(false);
+
+        // Whoever waited for them or talks with them sees the entry gone from the hotline's queue.
+        await waitingRoom.RemoveAsync(ConversationKey.For(turnContext).Value, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -393,7 +393,12 @@ public sealed partial class AnswerRecognizer
         return !yearGiven && date > today ? date.AddYears(-1) : date;
     }
 
-    private static int? MonthNumber(string word)
+    private static int? MonthNumber(string word) => MonthNumbers.TryGetValue(word, out var month) ? month : null;
+
+    /// <summary>Month names (Russian, Ukrainian, Polish, Romanian, Turkish; nominative and genitive), folded once.</summary>
+    private static readonly FrozenDictionary<string, int> MonthNumbers = BuildMonthNumbers();
+
+    private static FrozenDictionary<string, int> BuildMonthNumbers()
     {
         string[][] months =
         [
@@ -410,15 +415,16 @@ public sealed partial class AnswerRecognizer
             ["ноября", "ноябрь", "листопада", "листопад", "listopada", "noiembrie", "kasim"],
             ["декабря", "декабрь", "грудня", "грудень", "grudnia", "decembrie", "aralik"],
         ];
+        var numbers = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var m = 0; m < months.Length; m++)
         {
-            if (months[m].Any(name => Normalize(name) == word))
+            foreach (var name in months[m])
             {
-                return m + 1;
+                numbers.TryAdd(Normalize(name), m + 1);
             }
         }
 
-        return null;
+        return numbers.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
     [GeneratedRegex(@"^(\d{1,2})[./-](\d{1,2})(?:[./-](\d{2}|\d{4}))?$", RegexOptions.CultureInvariant)]

@@ -190,7 +190,7 @@ public sealed class HotlineDesk(
                 data.Handoff.MoveTo(HandoffStatuses.Queued, clock.GetUtcNow(), null, "claim-expired");
                 var text = content.Catalog.Format(language, "human.requeued",
                     ("position", Place(status.Position)), ("emergency", content.Helplines.For(data.Country ?? status.Entry.Country).Emergency));
-                await turn.SendActivityAsync(bot.WaitingReplyFor(text, language), ct).ConfigureAwait(false);
+                await turn.SendActivityAsync(bot.WaitingReply(text, language), ct).ConfigureAwait(false);
             }, cancellationToken).ConfigureAwait(false);
             await room.MarkToldAsync(conversation, status.Position ?? 1, cancellationToken).ConfigureAwait(false);
         }
@@ -211,7 +211,7 @@ public sealed class HotlineDesk(
                 var minutes = HandoffService.Estimate(status.Position ?? 1, await room.StaffOnlineAsync(ct).ConfigureAwait(false), options.Value.AverageHandlingMinutes);
                 var text = content.Catalog.Format(language, "human.position", ("position", Place(status.Position)))
                     + (minutes > 0 ? " " + content.Catalog.FormatPlural(language, "human.estimate", minutes) : string.Empty);
-                await turn.SendActivityAsync(bot.WaitingReplyFor(text, language), ct).ConfigureAwait(false);
+                await turn.SendActivityAsync(bot.WaitingReply(text, language), ct).ConfigureAwait(false);
             }, cancellationToken).ConfigureAwait(false);
             if (stale)
             {

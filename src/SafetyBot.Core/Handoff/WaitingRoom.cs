@@ -59,6 +59,9 @@ public interface IWaitingRoom
 
     ValueTask<WaitingStatus?> FindAsync(string conversation, CancellationToken cancellationToken = default);
 
+    /// <summary>The entry whose public hotline id (<see cref="HotlineIds.Of"/>) is <paramref name="id"/>, or null.</summary>
+    ValueTask<WaitingStatus?> FindByIdAsync(string id, CancellationToken cancellationToken = default);
+
     /// <summary>Waiting entries in the order staff should take them, then claimed ones, then dead letters.</summary>
     ValueTask<IReadOnlyList<WaitingStatus>> ListAsync(CancellationToken cancellationToken = default);
 
@@ -126,6 +129,15 @@ public sealed class InProcessWaitingRoom(TimeProvider clock) : IWaitingRoom
         lock (_gate)
         {
             return ValueTask.FromResult(_items.TryGetValue(conversation, out var item) ? StatusOf(item) : null);
+        }
+    }
+
+    public ValueTask<WaitingStatus?> FindByIdAsync(string id, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var item = _items.Values.FirstOrDefault(i => HotlineIds.Of(i.Entry.Conversation) == id);
+            return ValueTask.FromResult(item is null ? null : StatusOf(item));
         }
     }
 

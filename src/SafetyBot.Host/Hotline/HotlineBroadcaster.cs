@@ -36,18 +36,16 @@ public sealed record QueueItem(
 /// Sends the queue to this host's consoles whenever the waiting room changes (the change is announced on every
 /// host), and every few seconds so waiting times and alerts move on.
 /// </summary>
-public sealed partial class HotlineBroadcaster(IWaitingRoom room, IHubContext<HotlineHub> hub, IOptions<HotlineOptions> options, TimeProvider clock, ILogger<HotlineBroadcaster> logger)
-    : BackgroundService
+public sealed class HotlineBroadcaster(IWaitingRoom room, IHubContext<HotlineHub> hub, IOptions<HotlineOptions> options, TimeProvider clock, ILogger<HotlineBroadcaster> logger)
+    : WaitingRoomLoop(room, logger, TimeSpan.FromSeconds(5))
 {
-    private readonly SemaphoreSlim _wake = new(0, 1);
-
     public string LocalGroup { get; } = "queue@" + Guid.NewGuid().ToString("N");
 
     public async Task<IReadOnlyList<QueueItem>> SnapshotAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var alert = options.Value.WaitAlert;
-        return [.. (await room.ListAsync(cancellationToken).ConfigureAwait(false)).Select(s =>
+        return [.. (await Room.ListAsync(cancellationToken).ConfigureAwait(false)).Select(s =>
         {
             var waited = now - s.Entry.EnqueuedAt;
             var level = s.State != WaitingStates.Waiting ? "none" : waited >= alert * 2 ? "alarm" : waited >= alert ? "warning" : "none";
@@ -61,56 +59,6 @@ public sealed partial class HotlineBroadcaster(IWaitingRoom room, IHubContext<Ho
         })];
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        room.Changed += Wake;
-        try
-        {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                try
-                {
-                    await hub.Clients.Group(LocalGroup).SendAsync("queue", await SnapshotAsync(stoppingToken).ConfigureAwait(false), stoppingToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    LogBroadcastFailed(logger, ex.GetType().Name);
-                }
-
-                await _wake.WaitAsync(TimeSpan.FromSeconds(5), stoppingToken).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // shutting down
-        }
-        finally
-        {
-            room.Changed -= Wake;
-        }
-    }
-
-    public override void Dispose()
-    {
-        _wake.Dispose();
-        base.Dispose();
-    }
-
-    private void Wake()
-    {
-        try
-        {
-            if (_wake.CurrentCount == 0)
-            {
-                _wake.Release();
-            }
-        }
-        catch (SemaphoreFullException)
-        {
-            // already woken
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Sending the queue to the consoles failed ({Error})")]
-    private static partial void LogBroadcastFailed(ILogger logger, string error);
+    protected override async Task RunOnceAsync(CancellationToken cancellationToken) =>
+        await hub.Clients.Group(LocalGroup).SendAsync("queue", await SnapshotAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 }

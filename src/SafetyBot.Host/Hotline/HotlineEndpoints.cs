@@ -301,7 +301,7 @@ public static class HotlineEndpoints
 
     private static async Task<WaitingStatus?> FindAsync(IWaitingRoom room, string id, CancellationToken ct) =>
         id.Length == 32 && id.All(char.IsAsciiHexDigitLower)
-            ? (await room.ListAsync(ct)).FirstOrDefault(s => HotlineIds.Of(s.Entry.Conversation) == id)
+            ? await room.FindByIdAsync(id, ct)
             : null;
 
     private static IResult NotFound() => StaffErrors.Error(StatusCodes.Status404NotFound, "NotFound", "There is no such conversation in the hotline's queue.");

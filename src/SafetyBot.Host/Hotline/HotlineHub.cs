@@ -28,7 +28,7 @@ public sealed class HotlineHub(HotlineBroadcaster broadcaster, IWaitingRoom room
     /// <summary>Follow one conversation live: the staff member holding it, or a supervisor watching.</summary>
     public async Task Watch(string id)
     {
-        var status = (await room.ListAsync(Context.ConnectionAborted).ConfigureAwait(false)).FirstOrDefault(s => HotlineIds.Of(s.Entry.Conversation) == id);
+        var status = await room.FindByIdAsync(id, Context.ConnectionAborted).ConfigureAwait(false);
         var user = Context.User!;
         var allowed = status is not null && (status.Agent == user.Identity?.Name || user.IsInRole("supervisor") || user.IsInRole("admin"));
         if (!allowed)
