@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using SafetyBot.Core.Analysis;
 using SafetyBot.Core.Bot;
 using SafetyBot.Core.Dialogs;
+using SafetyBot.Core.Delivery;
 using SafetyBot.Core.Handoff;
 using SafetyBot.Core.Conversations;
 using SafetyBot.Core.Pipeline;
@@ -44,6 +45,7 @@ public static class SafetyBotCoreExtensions
         services.TryAddSingleton(sp => new ConversationState(sp.GetRequiredService<IStorage>()));
         services.TryAddSingleton<ConversationEraser>();
         services.TryAddSingleton<IWaitingRoom, InProcessWaitingRoom>();
+        services.TryAddSingleton<IPostboxes, InProcessPostboxes>();
         services.AddOptions<HandoffOptions>().BindConfiguration(HandoffOptions.SectionName)
             .Validate(o => o.MaxDeliveries >= 1 && o.ClaimLease >= TimeSpan.FromSeconds(1), "Handoff:MaxDeliveries must be at least 1 and Handoff:ClaimLease at least one second.")
             .Validate(o => TimeZoneInfo.TryFindSystemTimeZoneById(o.TimeZone, out _), "Handoff:TimeZone must be a time zone id such as Europe/Kyiv.")

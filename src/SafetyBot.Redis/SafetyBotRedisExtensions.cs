@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using SafetyBot.Core;
 using SafetyBot.Core.Conversations;
+using SafetyBot.Core.Delivery;
 using SafetyBot.Core.Handoff;
 using SafetyBot.Core.Staff;
 using SafetyBot.Core.Streams;
@@ -12,7 +13,7 @@ namespace SafetyBot.Redis;
 
 public static class SafetyBotRedisExtensions
 {
-    /// <summary>Puts state, transcripts, turn leases, activity streams and staff accounts in Redis, and adds a readiness check.</summary>
+    /// <summary>Puts state, transcripts, turn leases, activity streams, delivery queues and staff accounts in Redis, and adds a readiness check.</summary>
     public static SafetyBotBuilder AddSafetyBotRedis(this SafetyBotBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -31,6 +32,7 @@ public static class SafetyBotRedisExtensions
         services.AddSingleton<IActivityStreamStore>(sp => sp.GetRequiredService<RedisActivityStreamStore>());
         services.AddSingleton<RedisWaitingRoom>();
         services.AddSingleton<IWaitingRoom>(sp => sp.GetRequiredService<RedisWaitingRoom>());
+        services.AddSingleton<IPostboxes, RedisPostboxes>();
         services.AddSingleton<RedisStaffDirectory>();
         services.AddSingleton<IStaffDirectory>(sp => sp.GetRequiredService<RedisStaffDirectory>());
         services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);

@@ -1,0 +1,307 @@
+using System.Collections.Concurrent;
+
+namespace SafetyBot.Core.Delivery;
+
+/// <summary>Delivery queues in this process's memory: the default without Redis; lost when the process stops.</summary>
+public sealed class InProcessPostboxes(TimeProvider clock) : IPostboxes
+{
+    private readonly ConcurrentDictionary<string, InProcessPostbox> _queues = new(StringComparer.Ordinal);
+
+    public IPostbox Open(string name, DeliveryPacing pacing) =>
+        _queues.GetOrAdd(name, n => new InProcessPostbox(n, pacing, clock));
+}
+
+/// <summary>
+/// One in-process queue with the same rules as the Redis one: lines scheduled by due time (urgent lines apart and
+/// first), a lease per line while its first item is out, a rate per second, receipts and id logs.
+/// </summary>
+public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimeProvider clock) : IPostbox
+{
+    private static readonly long IdLifetime = (long)Postboxes.ReceiptLifetime.TotalMilliseconds;
+    private readonly object _gate = new();
+    private readonly Dictionary<string, Line> _lines = new(StringComparer.Ordinal);
+    private readonly SortedSet<(long Due, long Seq, string Id)> _ready = [];
+    private readonly SortedSet<(long Due, long Seq, string Id)> _urgent = [];
+    private readonly Dictionary<string, long> _receipts = new(StringComparer.Ordinal);
+    private long _seq;
+    private long _rateSecond;
+    private int _rateUsed;
+
+    public string Name { get; } = name;
+
+    public DeliveryPacing Pacing { get; } = pacing;
+
+    public event Action? Added;
+
+    public Task<bool> AddAsync(string line, IReadOnlyList<DeliveryItem> items, string? receipt = null, long? receivedId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var now = Now();
+        lock (_gate)
+        {
+            if (receipt is not null)
+            {
+                ForgetOldReceipts(now);
+                if (!_receipts.TryAdd(receipt, now + (long)Postboxes.ReceiptLifetime.TotalMilliseconds))
+                {
+                    return Task.FromResult(false);
+                }
+            }
+
+            var id = Postboxes.LineId(line);
+            var entry = LineOf(id);
+            entry.Ids.RemoveAll(i => i.At < now - IdLifetime);
+            if (receivedId is { } received)
+            {
+                entry.Ids.Add((received, now));
+            }
+
+            var urgent = items.Where(i => i.Urgent).ToList();
+            for (var i = urgent.Count - 1; i >= 0; i--)
+            {
+                entry.Items.AddFirst(urgent[i]);
+            }
+
+            foreach (var item in items.Where(i => !i.Urgent))
+            {
+                entry.Items.AddLast(item);
+            }
+
+            // A line already scheduled keeps its place, unless an urgent item now leads it.
+            if (!entry.Leased && entry.Items.First is { } head && (entry.Slot is not { } slot || (head.Value.Urgent && !_urgent.Contains(slot))))
+            {
+                Schedule(id, entry, Math.Max(now, entry.NotBefore), now);
+            }
+        }
+
+        if (items.Count > 0)
+        {
+            Added?.Invoke();
+        }
+
+        return Task.FromResult(true);
+    }
+
+    public Task<bool> HasReceiptAsync(string receipt, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_receipts.TryGetValue(receipt, out var until) && until > Now());
+        }
+    }
+
+    public Task<DeliveryTake> TakeAsync(CancellationToken cancellationToken = default)
+    {
+        var now = Now();
+        lock (_gate)
+        {
+            foreach (var (id, expired) in _lines.Where(l => l.Value.Leased && l.Value.LeaseUntil <= now).ToList())
+            {
+                expired.Leased = false;
+                Schedule(id, expired, now, now);
+            }
+
+            if (_rateSecond != now / 1000)
+            {
+                _rateSecond = now / 1000;
+                _rateUsed = 0;
+            }
+
+            var limited = Pacing.PerSecond > 0;
+            SortedSet<(long Due, long Seq, string Id)>? from = null;
+            if (_urgent.Count > 0 && _urgent.Min.Due <= now && (!limited || _rateUsed < Pacing.PerSecond))
+            {
+                from = _urgent;
+            }
+            else if (_ready.Count > 0 && _ready.Min.Due <= now && (!limited || _rateUsed < Pacing.PerSecond - Pacing.UrgentReserve))
+            {
+                from = _ready;
+            }
+
+            if (from is null)
+            {
+                return Task.FromResult(new DeliveryTake(null, NextIn(now)));
+            }
+
+            var slot = from.Min;
+            from.Remove(slot);
+            var line = _lines[slot.Id];
+            line.Slot = null;
+            line.Leased = true;
+            line.LeaseUntil = now + (long)Pacing.Lease.TotalMilliseconds;
+            _rateUsed++;
+            return Task.FromResult(new DeliveryTake(new DeliveryLease(slot.Id, line.Items.First!.Value), null));
+        }
+    }
+
+    public Task<bool> CompleteAsync(DeliveryLease lease, long? sentId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var now = Now();
+        lock (_gate)
+        {
+            if (!_lines.TryGetValue(lease.Line, out var line))
+            {
+                return Task.FromResult(false);
+            }
+
+            var node = line.Items.First;
+            while (node is not null && node.Value.Id != lease.Item.Id)
+            {
+                node = node.Next;
+            }
+
+            if (node is null)
+            {
+                return Task.FromResult(false);
+            }
+
+            line.Items.Remove(node);
+            if (sentId is { } sent)
+            {
+                line.Ids.Add((sent, now));
+            }
+
+            line.Leased = false;
+            line.NotBefore = now + (long)Pacing.PerLine.TotalMilliseconds;
+            Schedule(lease.Line, line, line.NotBefore, now);
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task RetryAsync(DeliveryLease lease, TimeSpan after, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var at = Now() + (long)after.TotalMilliseconds;
+        lock (_gate)
+        {
+            if (_lines.TryGetValue(lease.Line, out var line) && line.Leased)
+            {
+                line.Leased = false;
+                Schedule(lease.Line, line, at, at);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<long>> ClearAsync(string line, DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        var id = Postboxes.LineId(line);
+        lock (_gate)
+        {
+            if (!_lines.Remove(id, out var entry))
+            {
+                return Task.FromResult<IReadOnlyList<long>>([]);
+            }
+
+            Unschedule(entry);
+            var from = since.ToUnixTimeMilliseconds();
+            return Task.FromResult<IReadOnlyList<long>>(entry.Ids.Where(i => i.At >= from).Select(i => i.Id).Distinct().ToList());
+        }
+    }
+
+    public Task<long> PendingLinesAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult((long)_lines.Values.Count(l => l.Items.Count > 0));
+        }
+    }
+
+    private long Now() => clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private Line LineOf(string id)
+    {
+        if (!_lines.TryGetValue(id, out var line))
+        {
+            _lines[id] = line = new Line();
+        }
+
+        return line;
+    }
+
+    // A line is in at most one of the two schedules, by whether its first item is urgent; an empty line in none.
+    private void Schedule(string id, Line line, long ordinaryDue, long urgentDue)
+    {
+        Unschedule(line);
+        if (line.Items.First is not { } first)
+        {
+            if (line.Ids.Count == 0)
+            {
+                _lines.Remove(id);
+            }
+
+            return;
+        }
+
+        var slot = first.Value.Urgent ? (urgentDue, ++_seq, id) : (ordinaryDue, ++_seq, id);
+        (first.Value.Urgent ? _urgent : _ready).Add(slot);
+        line.Slot = slot;
+    }
+
+    private void Unschedule(Line line)
+    {
+        if (line.Slot is { } slot)
+        {
+            _ready.Remove(slot);
+            _urgent.Remove(slot);
+            line.Slot = null;
+        }
+    }
+
+    private TimeSpan? NextIn(long now)
+    {
+        long? next = null;
+        if (_urgent.Count > 0)
+        {
+            next = _urgent.Min.Due;
+        }
+
+        if (_ready.Count > 0)
+        {
+            next = Math.Min(next ?? long.MaxValue, _ready.Min.Due);
+        }
+
+        if (next is null)
+        {
+            return _lines.Values.Any(l => l.Leased) ? TimeSpan.FromMilliseconds(Math.Max(1, _lines.Values.Where(l => l.Leased).Min(l => l.LeaseUntil) - now)) : null;
+        }
+
+        var wait = Math.Max(next.Value - now, 0);
+        if (Pacing.PerSecond > 0 && next <= now)
+        {
+            wait = 1000 - (now % 1000); // the rate of this second is used up
+        }
+
+        return TimeSpan.FromMilliseconds(Math.Max(1, wait));
+    }
+
+    private void ForgetOldReceipts(long now)
+    {
+        if (_receipts.Count < 10_000)
+        {
+            return;
+        }
+
+        foreach (var (key, until) in _receipts.Where(r => r.Value <= now).ToList())
+        {
+            _receipts.Remove(key);
+        }
+    }
+
+    private sealed class Line
+    {
+        public LinkedList<DeliveryItem> Items { get; } = new();
+
+        public List<(long Id, long At)> Ids { get; } = [];
+
+        public (long Due, long Seq, string Id)? Slot { get; set; }
+
+        public bool Leased { get; set; }
+
+        public long LeaseUntil { get; set; }
+
+        public long NotBefore { get; set; }
+    }
+}

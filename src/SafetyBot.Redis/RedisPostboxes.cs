@@ -1,0 +1,290 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using SafetyBot.Core.Delivery;
+using SafetyBot.Core.Storage;
+using StackExchange.Redis;
+
+namespace SafetyBot.Redis;
+
+/// <summary>Delivery queues in Redis, shared by every host: nothing waiting is lost when a host stops.</summary>
+public sealed class RedisPostboxes(RedisConnection redis, TimeProvider clock, IOptions<RetentionOptions> retention) : IPostboxes
+{
+    private readonly ConcurrentDictionary<string, RedisPostbox> _queues = new(StringComparer.Ordinal);
+
+    public IPostbox Open(string name, DeliveryPacing pacing) =>
+        _queues.GetOrAdd(name, n => new RedisPostbox(redis, n, pacing, clock, retention.Value.Conversation));
+}
+
+/// <summary>
+/// One queue. Each line is a list of entries (<c>u</c> or <c>o</c>, the item id, the sealed payload); lines due are
+/// in one of two sorted sets by due time (urgent lines, the rest), lines whose first item is out are in a sorted set
+/// of lease expiries, and a counter per second keeps the rate over every host. Every change is one Lua script; all
+/// keys share one hash tag. Lines are named by a hash, and expire with the conversation's retention.
+/// </summary>
+public sealed class RedisPostbox : IPostbox
+{
+    // Puts a line in the schedule its first item belongs to (urgent or ordinary), or in none when it is empty.
+    private const string Schedule = """
+        local function schedule(ready, urgent, line, id, ordinaryAt, urgentAt)
+          redis.call('ZREM', ready, id)
+          redis.call('ZREM', urgent, id)
+          local head = redis.call('LINDEX', line, 0)
+          if not head then return end
+          -- lines due in the same millisecond keep the order they were scheduled in
+          local tie = (redis.call('INCR', (string.gsub(ready, 'ready$', 'seq'))) % 4096) / 4096
+          if string.sub(head, 1, 1) == 'u' then redis.call('ZADD', urgent, urgentAt + tie, id)
+          else redis.call('ZADD', ready, ordinaryAt + tie, id) end
+        end
+        local function record(ids, now, message, lifetime)
+          redis.call('ZADD', ids, now, message)
+          redis.call('ZREMRANGEBYSCORE', ids, '-inf', now - lifetime)
+          redis.call('PEXPIRE', ids, lifetime)
+        end
+
+        """;
+
+    // KEYS: line, ids, ready, urgent, leased, gap, receipt. ARGV: id, now, retention, has receipt, receipt ttl,
+    // received id, id lifetime, channel, entries…
+    private const string AddScript = Schedule + """
+        if ARGV[4] == '1' and not redis.call('SET', KEYS[7], '1', 'NX', 'PX', ARGV[5]) then return 0 end
+        local now = tonumber(ARGV[2])
+        if ARGV[6] ~= '' then record(KEYS[2], now, ARGV[6], tonumber(ARGV[7])) end
+        if #ARGV < 9 then return 1 end
+        for i = #ARGV, 9, -1 do
+          if string.sub(ARGV[i], 1, 1) == 'u' then redis.call('LPUSH', KEYS[1], ARGV[i]) end
+        end
+        for i = 9, #ARGV do
+          if string.sub(ARGV[i], 1, 1) ~= 'u' then redis.call('RPUSH', KEYS[1], ARGV[i]) end
+        end
+        redis.call('PEXPIRE', KEYS[1], ARGV[3])
+        if not redis.call('ZSCORE', KEYS[5], ARGV[1]) then
+          -- a line already scheduled keeps its place, unless an urgent item now leads it
+          if string.sub(redis.call('LINDEX', KEYS[1], 0), 1, 1) == 'u' then
+            if not redis.call('ZSCORE', KEYS[4], ARGV[1]) then schedule(KEYS[3], KEYS[4], KEYS[1], ARGV[1], now, now) end
+          elseif not redis.call('ZSCORE', KEYS[3], ARGV[1]) then
+            schedule(KEYS[3], KEYS[4], KEYS[1], ARGV[1], now + math.max(0, redis.call('PTTL', KEYS[6])), now)
+          end
+        end
+        redis.call('PUBLISH', ARGV[8], '1')
+        return 1
+        """;
+
+    // KEYS: ready, urgent, leased, rate. ARGV: now, per second, urgent reserve, lease ms, line key prefix.
+    private const string TakeScript = Schedule + """
+        local now = tonumber(ARGV[1])
+        for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 100)) do
+          redis.call('ZREM', KEYS[3], id)
+          schedule(KEYS[1], KEYS[2], ARGV[5] .. id, id, now, now)
+        end
+        local limit = tonumber(ARGV[2])
+        local used = tonumber(redis.call('GET', KEYS[4]) or '0')
+        local pick
+        local u = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. (now + 1), 'LIMIT', 0, 1)[1]
+        if u and (limit == 0 or used < limit) then
+          pick = u
+          redis.call('ZREM', KEYS[2], pick)
+        else
+          local r = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. (now + 1), 'LIMIT', 0, 1)[1]
+          if r and (limit == 0 or used < limit - tonumber(ARGV[3])) then
+            pick = r
+            redis.call('ZREM', KEYS[1], pick)
+          end
+        end
+        if not pick then
+          local next = false
+          for _, key in ipairs({KEYS[1], KEYS[2], KEYS[3]}) do
+            local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+            if first[2] and (not next or tonumber(first[2]) < next) then next = tonumber(first[2]) end
+          end
+          if not next then return {'', -1} end
+          local wait = math.ceil(next - now)
+          if wait <= 1 then wait = 1000 - (now % 1000) end
+          return {'', wait}
+        end
+        local head = redis.call('LINDEX', ARGV[5] .. pick, 0)
+        if not head then return {'', 0} end
+        redis.call('ZADD', KEYS[3], now + tonumber(ARGV[4]), pick)
+        if limit > 0 then
+          redis.call('INCR', KEYS[4])
+          redis.call('PEXPIRE', KEYS[4], 2000)
+        end
+        return {pick, head}
+        """;
+
+    // KEYS: line, ids, ready, urgent, leased, gap. ARGV: id, item id, now, per line ms, sent id, id lifetime.
+    private const string CompleteScript = Schedule + """
+        redis.call('ZREM', KEYS[5], ARGV[1])
+        local head = redis.call('LINDEX', KEYS[1], 0)
+        if head and string.sub(head, 2, 17) == ARGV[2] then
+          redis.call('LPOP', KEYS[1])
+        else
+          local found = false
+          for _, entry in ipairs(redis.call('LRANGE', KEYS[1], 1, 99)) do
+            if string.sub(entry, 2, 17) == ARGV[2] then
+              redis.call('LREM', KEYS[1], 1, entry)
+              found = true
+              break
+            end
+          end
+          if not found then return 0 end
+        end
+        local now = tonumber(ARGV[3])
+        if ARGV[5] ~= '' then record(KEYS[2], now, ARGV[5], tonumber(ARGV[6])) end
+        local gap = tonumber(ARGV[4])
+        if gap > 0 then redis.call('SET', KEYS[6], '1', 'PX', gap) end
+        schedule(KEYS[3], KEYS[4], KEYS[1], ARGV[1], now + gap, now)
+        return 1
+        """;
+
+    // KEYS: line, ready, urgent, leased. ARGV: id, at.
+    private const string RetryScript = Schedule + """
+        if redis.call('ZREM', KEYS[4], ARGV[1]) == 0 then return 0 end
+        schedule(KEYS[2], KEYS[3], KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[2]))
+        return 1
+        """;
+
+    // KEYS: line, ids, ready, urgent, leased, gap. ARGV: id, since.
+    private const string ClearScript = """
+        local ids = redis.call('ZRANGEBYSCORE', KEYS[2], ARGV[2], '+inf')
+        redis.call('DEL', KEYS[1], KEYS[2], KEYS[6])
+        redis.call('ZREM', KEYS[3], ARGV[1])
+        redis.call('ZREM', KEYS[4], ARGV[1])
+        redis.call('ZREM', KEYS[5], ARGV[1])
+        return ids
+        """;
+
+    private static readonly long IdLifetime = (long)Postboxes.ReceiptLifetime.TotalMilliseconds;
+
+    private readonly RedisConnection _redis;
+    private readonly TimeProvider _clock;
+    private readonly long _retention;
+    private readonly string _prefix;
+    private readonly RedisKey _ready;
+    private readonly RedisKey _urgent;
+    private readonly RedisKey _leased;
+    private readonly string _channel;
+
+    public RedisPostbox(RedisConnection redis, string name, DeliveryPacing pacing, TimeProvider clock, TimeSpan retention)
+    {
+        ArgumentNullException.ThrowIfNull(redis);
+        _redis = redis;
+        _clock = clock;
+        Name = name;
+        Pacing = pacing;
+        _retention = (long)retention.TotalMilliseconds;
+        _prefix = redis.Prefix + "dq:{" + name + "}:";
+        _ready = _prefix + "ready";
+        _urgent = _prefix + "urgent";
+        _leased = _prefix + "leased";
+        _channel = redis.Prefix + "dq:" + name + ":added";
+        redis.Multiplexer.GetSubscriber().Subscribe(RedisChannel.Literal(_channel), (_, _) => Added?.Invoke());
+    }
+
+    public string Name { get; }
+
+    public DeliveryPacing Pacing { get; }
+
+    public event Action? Added;
+
+    public async Task<bool> AddAsync(string line, IReadOnlyList<DeliveryItem> items, string? receipt = null, long? receivedId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var id = Postboxes.LineId(line);
+        var args = new RedisValue[8 + items.Count];
+        args[0] = id;
+        args[1] = Now();
+        args[2] = _retention;
+        args[3] = receipt is null ? "0" : "1";
+        args[4] = (long)Postboxes.ReceiptLifetime.TotalMilliseconds;
+        args[5] = receivedId?.ToString(CultureInfo.InvariantCulture) ?? string.Empty;
+        args[6] = IdLifetime;
+        args[7] = _channel;
+        for (var i = 0; i < items.Count; i++)
+        {
+            args[8 + i] = Entry(items[i]);
+        }
+
+        var added = (long)await _redis.Database.ScriptEvaluateAsync(AddScript,
+            [LineKey(id), IdsKey(id), _ready, _urgent, _leased, GapKey(id), ReceiptKey(receipt ?? string.Empty)], args).ConfigureAwait(false);
+        return added == 1;
+    }
+
+    public Task<bool> HasReceiptAsync(string receipt, CancellationToken cancellationToken = default) =>
+        _redis.Database.KeyExistsAsync(ReceiptKey(receipt));
+
+    public async Task<DeliveryTake> TakeAsync(CancellationToken cancellationToken = default)
+    {
+        var now = Now();
+        var result = (RedisResult[])(await _redis.Database.ScriptEvaluateAsync(TakeScript,
+            [_ready, _urgent, _leased, _prefix + "rate:" + (now / 1000).ToString(CultureInfo.InvariantCulture)],
+            [now, Pacing.PerSecond, Pacing.UrgentReserve, (long)Pacing.Lease.TotalMilliseconds, _prefix + "line:"]).ConfigureAwait(false))!;
+        var line = (string)result[0]!;
+        if (line.Length == 0)
+        {
+            var wait = (long)result[1];
+            return new DeliveryTake(null, wait < 0 ? null : TimeSpan.FromMilliseconds(wait));
+        }
+
+        var entry = (byte[])result[1]!;
+        var item = new DeliveryItem(System.Text.Encoding.ASCII.GetString(entry, 1, DeliveryItem.IdLength), entry[0] == (byte)'u', entry[(1 + DeliveryItem.IdLength)..]);
+        return new DeliveryTake(new DeliveryLease(line, item), null);
+    }
+
+    public async Task<bool> CompleteAsync(DeliveryLease lease, long? sentId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var id = lease.Line;
+        var done = (long)await _redis.Database.ScriptEvaluateAsync(CompleteScript,
+            [LineKey(id), IdsKey(id), _ready, _urgent, _leased, GapKey(id)],
+            [id, lease.Item.Id, Now(), (long)Pacing.PerLine.TotalMilliseconds, sentId?.ToString(CultureInfo.InvariantCulture) ?? string.Empty, IdLifetime]).ConfigureAwait(false);
+        return done == 1;
+    }
+
+    public async Task RetryAsync(DeliveryLease lease, TimeSpan after, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var id = lease.Line;
+        await _redis.Database.ScriptEvaluateAsync(RetryScript, [LineKey(id), _ready, _urgent, _leased],
+            [id, Now() + (long)after.TotalMilliseconds]).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<long>> ClearAsync(string line, DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        var id = Postboxes.LineId(line);
+        var ids = (RedisValue[])(await _redis.Database.ScriptEvaluateAsync(ClearScript,
+            [LineKey(id), IdsKey(id), _ready, _urgent, _leased, GapKey(id)], [id, since.ToUnixTimeMilliseconds()]).ConfigureAwait(false))!;
+        return ids.Select(v => (long)v).ToList();
+    }
+
+    public async Task<long> PendingLinesAsync(CancellationToken cancellationToken = default)
+    {
+        var db = _redis.Database;
+        var counts = await Task.WhenAll(db.SortedSetLengthAsync(_ready), db.SortedSetLengthAsync(_urgent), db.SortedSetLengthAsync(_leased)).ConfigureAwait(false);
+        return counts.Sum();
+    }
+
+    private long Now() => _clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private RedisKey LineKey(string id) => _prefix + "line:" + id;
+
+    private RedisKey IdsKey(string id) => _prefix + "ids:" + id;
+
+    private RedisKey GapKey(string id) => _prefix + "gap:" + id;
+
+    private RedisKey ReceiptKey(string receipt) => _prefix + "receipt:" + receipt;
+
+    private static byte[] Entry(DeliveryItem item)
+    {
+        if (item.Id.Length != DeliveryItem.IdLength)
+        {
+            throw new ArgumentException($"Delivery item ids have {DeliveryItem.IdLength} characters.", nameof(item));
+        }
+
+        var entry = new byte[1 + DeliveryItem.IdLength + item.Payload.Length];
+        entry[0] = item.Urgent ? (byte)'u' : (byte)'o';
+        System.Text.Encoding.ASCII.GetBytes(item.Id, entry.AsSpan(1));
+        item.Payload.CopyTo(entry, 1 + DeliveryItem.IdLength);
+        return entry;
+    }
+}
