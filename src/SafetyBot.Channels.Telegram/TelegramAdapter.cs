@@ -3,58 +3,49 @@ using Microsoft.Bot.Builder;
 using Microsoft.Bot.Schema;
 using Microsoft.Extensions.Logging;
 using Newtonsoft.Json.Linq;
-using SafetyBot.Core.Conversations;
+using SafetyBot.Core.Delivery;
 using SafetyBot.Core.Localization;
 using SafetyBot.Core.Pipeline;
 using global::Telegram.Bot;
 using global::Telegram.Bot.Exceptions;
 using global::Telegram.Bot.Types;
 using global::Telegram.Bot.Types.Enums;
-using global::Telegram.Bot.Types.ReplyMarkups;
 
 namespace SafetyBot.Channels.Telegram;
 
-/// <summary>The ids of this chat's messages that SafetyBot may still delete on quick exit (nothing else is kept).</summary>
-public sealed class TelegramMessageLog
-{
-    public List<TrackedMessage> Messages { get; set; } = [];
-}
-
-public sealed record TrackedMessage(int Id, DateTimeOffset SentAt, bool FromBot);
-
 /// <summary>
-/// The Telegram channel's Bot Builder adapter: sends replies (split, with inline keyboards), answers every
-/// callback query, and tracks message ids so quick exit can delete both sides of the chat.
+/// The Telegram channel's Bot Builder adapter. A turn's replies are split into parts Telegram accepts, sealed and put
+/// in the outbox when the turn ends, together with the update's receipt, so an update is answered once even when it
+/// comes twice or a host stops; <see cref="TelegramSender"/> sends them. Every callback query is answered at once.
 /// </summary>
 public sealed partial class TelegramAdapter : SafetyBotAdapter
 {
     private readonly ITelegramBotClient _client;
-    private readonly TelegramPacer _pacer;
-    private readonly TelegramMessageTracker _tracker;
+    private readonly TelegramOutbox _outbox;
     private readonly TextCatalog _catalog;
-    private readonly TimeProvider _clock;
     private readonly ILogger<TelegramAdapter> _logger;
 
-    public TelegramAdapter(TurnPipeline pipeline, ITelegramBotClient client, TelegramPacer pacer, TelegramMessageTracker tracker,
-        TextCatalog catalog, TimeProvider clock, ILogger<TelegramAdapter> logger)
+    public TelegramAdapter(TurnPipeline pipeline, ITelegramBotClient client, TelegramOutbox outbox, ConversationState conversationState,
+        TextCatalog catalog, ILogger<TelegramAdapter> logger)
         : base(pipeline)
     {
+        ArgumentNullException.ThrowIfNull(conversationState);
         _client = client;
-        _pacer = pacer;
-        _tracker = tracker;
+        _outbox = outbox;
         _catalog = catalog;
-        _clock = clock;
         _logger = logger;
+        Use(new TelegramReplayGuard(conversationState.CreateProperty<TelegramPendingReplies>(nameof(TelegramPendingReplies))));
     }
 
-    /// <summary>Runs the turn for one update; returns when the replies have been sent.</summary>
-    public async Task ProcessUpdateAsync(Update update, CancellationToken cancellationToken)
+    /// <summary>Runs the turn for one update; returns when its replies are in the outbox (false: it was answered before).</summary>
+    public async Task<bool> ProcessUpdateAsync(Update update, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(update);
+        var receipt = TelegramOutbox.Receipt(_client.BotId, update.Id);
         var activity = TelegramUpdateMapper.ToActivity(update, _client.BotId.ToString(CultureInfo.InvariantCulture));
         if (activity is null)
         {
-            return;
+            return await _outbox.Postbox.AddAsync("telegram/ignored", [], receipt, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
         if (update.CallbackQuery is { } query)
@@ -64,11 +55,15 @@ public sealed partial class TelegramAdapter : SafetyBotAdapter
             await AnswerCallbackAsync(query, known ? null : _catalog.Get(_catalog.Match(query.From.LanguageCode) ?? TextCatalog.DefaultLanguage, "telegram.button_expired"), cancellationToken).ConfigureAwait(false);
             if (!known)
             {
-                return;
+                return await _outbox.Postbox.AddAsync("telegram/ignored", [], receipt, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
         }
 
-        await ProcessActivityAsync(activity, null, cancellationToken).ConfigureAwait(false);
+        var chatId = long.Parse(activity.Conversation.Id, CultureInfo.InvariantCulture);
+        var turn = new TelegramTurn(chatId, update.Id, update.Message?.MessageId);
+        await ProcessActivityAsync(activity, t => t.TurnState[TelegramTurn.Key] = turn, cancellationToken).ConfigureAwait(false);
+        return await _outbox.Postbox.AddAsync(TelegramOutbox.Line(chatId), turn.Replies, receipt,
+            turn.Erased ? null : turn.ReceivedMessageId, cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<ResourceResponse[]> SendActivitiesAsync(ITurnContext turnContext, Activity[] activities, CancellationToken cancellationToken)
@@ -76,45 +71,55 @@ public sealed partial class TelegramAdapter : SafetyBotAdapter
         ArgumentNullException.ThrowIfNull(turnContext);
         ArgumentNullException.ThrowIfNull(activities);
         var chatId = long.Parse(turnContext.Activity.Conversation.Id, CultureInfo.InvariantCulture);
-        var log = await _tracker.TryGetLogAsync(turnContext, cancellationToken).ConfigureAwait(false);
-        if (log is not null && !turnContext.TurnState.ContainsKey("SafetyBot.Telegram.IncomingTracked")
-            && int.TryParse(turnContext.Activity.Id, NumberStyles.None, CultureInfo.InvariantCulture, out var incomingId))
-        {
-            turnContext.TurnState["SafetyBot.Telegram.IncomingTracked"] = true;
-            _tracker.Track(log, new TrackedMessage(incomingId, turnContext.Activity.Timestamp ?? _clock.GetUtcNow(), FromBot: false));
-        }
-
+        var turn = turnContext.TurnState.Get<TelegramTurn>(TelegramTurn.Key);
+        var replies = new List<DeliveryItem>();
         var responses = new ResourceResponse[activities.Length];
         for (var i = 0; i < activities.Length; i++)
         {
             var activity = activities[i];
-            var urgent = activity.Importance == ActivityImportance.High; // the crisis response
             responses[i] = new ResourceResponse(string.Empty);
-            switch (activity.Type)
+            if (activity.Type == ActivityTypes.Typing)
             {
-                case ActivityTypes.Typing:
-                    await _pacer.WaitAsync(chatId, cancellationToken).ConfigureAwait(false);
-                    await _client.SendChatAction(chatId, ChatAction.Typing, cancellationToken: cancellationToken).ConfigureAwait(false);
-                    break;
-                case ActivityTypes.Message when !string.IsNullOrEmpty(activity.Text):
-                    var parts = TelegramText.Split(activity.Text);
-                    for (var p = 0; p < parts.Count; p++)
-                    {
-                        var keyboard = p == parts.Count - 1 ? Keyboard(activity.SuggestedActions) : null;
-                        await _pacer.WaitAsync(chatId, urgent, cancellationToken).ConfigureAwait(false);
-                        var sent = await _client.SendMessage(chatId, parts[p], replyMarkup: keyboard, cancellationToken: cancellationToken).ConfigureAwait(false);
-                        responses[i] = new ResourceResponse(sent.Id.ToString(CultureInfo.InvariantCulture));
-                        if (log is not null)
-                        {
-                            _tracker.Track(log, new TrackedMessage(sent.Id, new DateTimeOffset(DateTime.SpecifyKind(sent.Date, DateTimeKind.Utc)), FromBot: true));
-                        }
-                    }
-
-                    break;
+                await SendTypingAsync(chatId, cancellationToken).ConfigureAwait(false);
+            }
+            else if (activity.Type == ActivityTypes.Message && !string.IsNullOrEmpty(activity.Text))
+            {
+                var urgent = activity.Importance == ActivityImportance.High; // the crisis response
+                var parts = TelegramText.Split(activity.Text);
+                for (var p = 0; p < parts.Count; p++)
+                {
+                    var item = _outbox.Seal(new OutgoingMessage(chatId, parts[p], p == parts.Count - 1 ? Buttons(activity.SuggestedActions) : null), urgent);
+                    replies.Add(item);
+                    responses[i] = new ResourceResponse(item.Id);
+                }
             }
         }
 
+        if (turn is null)
+        {
+            // A turn SafetyBot starts itself (a staff member's words, a queue notice): straight to the outbox.
+            await _outbox.Postbox.AddAsync(TelegramOutbox.Line(chatId), replies, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            turn.Replies.AddRange(replies);
+            turn.Saved?.Replies.AddRange(replies.Select(r => new PendingReply { Id = r.Id, Urgent = r.Urgent, Payload = r.Payload }));
+        }
+
         return responses;
+    }
+
+    // "typing…" lasts a few seconds and matters only now: sent at once, never queued, and its failure is harmless.
+    private async Task SendTypingAsync(long chatId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _client.SendChatAction(chatId, ChatAction.Typing, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ApiRequestException or RequestException)
+        {
+            LogTypingFailed(_logger, (ex as ApiRequestException)?.ErrorCode ?? 0);
+        }
     }
 
     private async Task AnswerCallbackAsync(CallbackQuery query, string? text, CancellationToken cancellationToken)
@@ -129,16 +134,19 @@ public sealed partial class TelegramAdapter : SafetyBotAdapter
         }
     }
 
-    private static InlineKeyboardMarkup? Keyboard(SuggestedActions? actions)
+    private static List<OutgoingButton>? Buttons(SuggestedActions? actions)
     {
-        var rows = actions?.Actions?
+        var buttons = actions?.Actions?
             .Select(a => (a.Title, Data: TelegramCallbackData.Encode(a.Value as JObject)))
             .Where(b => !string.IsNullOrEmpty(b.Title) && b.Data is not null)
-            .Select(b => new[] { InlineKeyboardButton.WithCallbackData(b.Title!, b.Data!) })
-            .ToArray();
-        return rows is { Length: > 0 } ? new InlineKeyboardMarkup(rows) : null;
+            .Select(b => new OutgoingButton(b.Title!, b.Data!))
+            .ToList();
+        return buttons is { Count: > 0 } ? buttons : null;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram refused to answer a callback query (error {ErrorCode})")]
     private static partial void LogAnswerFailed(ILogger logger, int errorCode);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Telegram did not take a typing notice (error {ErrorCode})")]
+    private static partial void LogTypingFailed(ILogger logger, int errorCode);
 }

@@ -12,7 +12,7 @@ namespace SafetyBot.Channels.Telegram;
 
 public static class TelegramChannelExtensions
 {
-    /// <summary>Registers the Telegram channel: client, adapter, quick-exit eraser, long polling and the command menus.</summary>
+    /// <summary>Registers the Telegram channel: client, adapter, outbox and its sender, quick exit, long polling or the webhook inbox, and the command menus.</summary>
     public static SafetyBotBuilder AddTelegramChannel(this SafetyBotBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -34,15 +34,17 @@ public static class TelegramChannelExtensions
             var o = sp.GetRequiredService<IOptions<TelegramOptions>>().Value;
             var http = sp.GetRequiredService<IHttpClientFactory>().CreateClient("telegram");
             http.Timeout = TimeSpan.FromSeconds(o.PollingTimeoutSeconds + 30);
-            return new TelegramBotClient(new TelegramBotClientOptions(o.BotToken!, string.IsNullOrEmpty(o.ApiBaseUrl) ? null : o.ApiBaseUrl.TrimEnd('/')), http);
+            // 429s come back to SafetyBot, which reschedules the chat instead of holding a sender for retry_after.
+            return new TelegramBotClient(new TelegramBotClientOptions(o.BotToken!, string.IsNullOrEmpty(o.ApiBaseUrl) ? null : o.ApiBaseUrl.TrimEnd('/')) { RetryCount = 0 }, http);
         });
-        services.AddSingleton<TelegramPacer>();
-        services.AddSingleton<TelegramMessageTracker>();
-        services.AddSingleton<IChannelConversationEraser>(sp => sp.GetRequiredService<TelegramMessageTracker>());
+        services.AddSingleton<TelegramOutbox>();
+        services.AddSingleton<IChannelConversationEraser, TelegramQuickExit>();
         services.AddSingleton<TelegramAdapter>();
         services.AddSingleton(new SafetyBot.Core.Handoff.ChannelRegistration("telegram", typeof(TelegramAdapter)));
         services.AddSingleton<TelegramPollingService>();
+        services.AddSingleton<TelegramInbox>();
         services.AddHostedService<TelegramCommandMenus>();
+        services.AddHostedService<TelegramSender>();
         services.AddHostedService<TelegramReceiver>();
         return builder;
     }

@@ -34,9 +34,17 @@ public sealed class TelegramOptions
     [Range(1, 1000, ErrorMessage = "Telegram:MaxConcurrentChats must be between 1 and 1000.")]
     public int MaxConcurrentChats { get; set; } = 32;
 
-    /// <summary>Keep to Telegram's limits (about one message a second per chat, 30 a second overall).</summary>
+    /// <summary>Keep to Telegram's limits (about one message a second per chat, MessagesPerSecond overall, over every host sharing Redis).</summary>
     public bool PaceMessages { get; set; } = true;
 
     [Range(1, 1000, ErrorMessage = "Telegram:MessagesPerSecond must be between 1 and 1000.")]
     public int MessagesPerSecond { get; set; } = 30;
+
+    /// <summary>How many messages this host sends at the same time (each chat's still go one after another).</summary>
+    [Range(1, 256, ErrorMessage = "Telegram:MaxConcurrentSends must be between 1 and 256.")]
+    public int MaxConcurrentSends { get; set; } = 8;
+
+    /// <summary>How long a message being sent is held by its host; if the host stops, another sends it after this.</summary>
+    [Range(2, 300, ErrorMessage = "Telegram:SendLeaseSeconds must be between 2 and 300.")]
+    public int SendLeaseSeconds { get; set; } = 30;
 }

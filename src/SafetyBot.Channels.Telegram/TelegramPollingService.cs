@@ -1,5 +1,4 @@
 using System.Globalization;
-using Microsoft.Bot.Builder;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,15 +9,16 @@ using global::Telegram.Bot.Types.Enums;
 namespace SafetyBot.Channels.Telegram;
 
 /// <summary>
-/// Long polling. An update is confirmed to Telegram (the offset moves past it) only after its turn has
-/// finished and its replies were sent, so a crash or restart never loses one; each update id is recorded
-/// as handled in storage (Redis when configured), so a restart never answers it twice. The chats of a batch
-/// are handled concurrently, each chat's updates in order.
+/// Long polling. An update is confirmed to Telegram (the offset moves past it) only after its turn has finished and
+/// its replies are in the outbox with its receipt, so a crash or restart never loses one, and the receipt (in Redis
+/// when configured) keeps a restart from answering it twice. The chats of a batch are handled concurrently, each
+/// chat's updates in order. When an update cannot be handled (storage away), the batch is fetched again after a
+/// pause; the updates already handled are skipped by their receipts.
 /// </summary>
 public sealed partial class TelegramPollingService(
     ITelegramBotClient client,
     TelegramAdapter adapter,
-    IStorage storage,
+    TelegramOutbox outbox,
     IOptions<TelegramOptions> options,
     ILogger<TelegramPollingService> logger) : BackgroundService
 {
@@ -26,7 +26,6 @@ public sealed partial class TelegramPollingService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await client.DeleteWebhook(cancellationToken: stoppingToken).ConfigureAwait(false);
         int? offset = null;
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
@@ -34,9 +33,14 @@ public sealed partial class TelegramPollingService(
             Update[] updates;
             try
             {
-                updates = await client.GetUpdates(offset, limit: 100, timeout: options.Value.PollingTimeoutSeconds,
+                if (offset is null)
+                {
+                    await client.DeleteWebhook(cancellationToken: stoppingToken).ConfigureAwait(false);
+                }
+
+                updates = await client.GetUpdates(offset ?? 0, limit: 100, timeout: options.Value.PollingTimeoutSeconds,
                     allowedUpdates: Wanted, cancellationToken: stoppingToken).ConfigureAwait(false);
-                failures = 0;
+                offset ??= 0;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -45,21 +49,21 @@ public sealed partial class TelegramPollingService(
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 failures++;
-                var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(failures, 8))));
-                LogPollFailed(logger, ex, delay.TotalSeconds);
-                await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
+                LogPollFailed(logger, ex, (await PauseAsync(failures, stoppingToken).ConfigureAwait(false)).TotalSeconds);
                 continue;
             }
 
             if (updates.Length == 0)
             {
+                failures = 0;
                 continue;
             }
 
-            // Chats are independent and run side by side; one chat's updates stay in order. A started update is
-            // finished even when the host is stopping (graceful shutdown waits), so its replies and its
-            // "handled" mark go together; updates not started are left for the next poll, here or elsewhere.
+            // Chats are independent and run side by side; one chat's updates stay in order, and a chat stops at its
+            // first failure so its later updates wait for it. A started update is finished even when the host is
+            // stopping (graceful shutdown waits), so its replies and its receipt go together.
             var chats = updates.GroupBy(ChatOf).Select(g => g.ToArray()).ToArray();
+            var failed = 0;
             try
             {
                 await Parallel.ForEachAsync(chats,
@@ -68,7 +72,18 @@ public sealed partial class TelegramPollingService(
                     {
                         foreach (var update in chat)
                         {
-                            await HandleOnceAsync(update, CancellationToken.None).ConfigureAwait(false);
+                            try
+                            {
+                                await HandleOnceAsync(update, CancellationToken.None).ConfigureAwait(false);
+                            }
+#pragma warning disable CA1031 // One update's failure must not stop the others; it is fetched again.
+                            catch (Exception ex)
+#pragma warning restore CA1031
+                            {
+                                Interlocked.Increment(ref failed);
+                                LogUpdateFailed(logger, ex, update.Id);
+                                return;
+                            }
                         }
                     }).ConfigureAwait(false);
             }
@@ -77,23 +92,45 @@ public sealed partial class TelegramPollingService(
                 return;
             }
 
+            if (failed > 0)
+            {
+                failures++;
+                await PauseAsync(failures, stoppingToken).ConfigureAwait(false);
+                continue;
+            }
+
+            failures = 0;
             offset = updates[^1].Id + 1;
         }
     }
 
-    /// <summary>Handles an update unless storage says it was handled already (by this or another host).</summary>
-    public async Task HandleOnceAsync(Update update, CancellationToken cancellationToken)
+    /// <summary>Handles an update unless its receipt says it was handled already (by this or another host).</summary>
+    public async Task<bool> HandleOnceAsync(Update update, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(update);
-        var key = "telegram/updates/" + client.BotId.ToString(CultureInfo.InvariantCulture) + "/" + update.Id.ToString(CultureInfo.InvariantCulture);
-        if ((await storage.ReadAsync([key], cancellationToken).ConfigureAwait(false)).Count > 0)
+        if (await outbox.Postbox.HasReceiptAsync(TelegramOutbox.Receipt(client.BotId, update.Id), cancellationToken).ConfigureAwait(false)
+            || !await adapter.ProcessUpdateAsync(update, cancellationToken).ConfigureAwait(false))
         {
             LogDuplicate(logger, update.Id);
-            return;
+            return false;
         }
 
-        await adapter.ProcessUpdateAsync(update, cancellationToken).ConfigureAwait(false);
-        await storage.WriteAsync(new Dictionary<string, object> { [key] = new Dictionary<string, object> { ["done"] = true } }, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private static async Task<TimeSpan> PauseAsync(int failures, CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(failures, 8))));
+        try
+        {
+            await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+
+        return delay;
     }
 
     private static long ChatOf(Update update) =>
@@ -101,6 +138,9 @@ public sealed partial class TelegramPollingService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "getUpdates failed; retrying in {DelaySeconds} s")]
     private static partial void LogPollFailed(ILogger logger, Exception exception, double delaySeconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Update {UpdateId} could not be handled; it is fetched again after a pause")]
+    private static partial void LogUpdateFailed(ILogger logger, Exception exception, int updateId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Update {UpdateId} was handled before; skipped")]
     private static partial void LogDuplicate(ILogger logger, int updateId);

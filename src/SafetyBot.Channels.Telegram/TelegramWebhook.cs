@@ -16,9 +16,10 @@ using global::Telegram.Bot.Types.Enums;
 namespace SafetyBot.Channels.Telegram;
 
 /// <summary>
-/// The webhook endpoint. A request without the right secret token gets 401 and nothing is processed. The turn
-/// runs before Telegram gets its 200, so an update a host could not finish is delivered again by Telegram (to
-/// any host), and the handled-update record in shared storage keeps it from being answered twice.
+/// The webhook endpoint. A request without the right secret token gets 401 and nothing is processed. An update is
+/// sealed into the durable inbox (Redis when configured; once per update id, whichever host gets it) and Telegram
+/// gets its 200 at once; <see cref="TelegramInbox"/> then runs the turn on any host, and the update's receipt keeps
+/// it from being answered twice.
 /// </summary>
 public static class TelegramWebhook
 {
@@ -65,8 +66,8 @@ public static class TelegramWebhook
                 return Results.BadRequest();
             }
 
-            // Finished even if Telegram hangs up early: the replies and the handled mark must go together.
-            await services.GetRequiredService<TelegramPollingService>().HandleOnceAsync(update, CancellationToken.None).ConfigureAwait(false);
+            // Kept even if Telegram hangs up early: once it is in the inbox, it will be answered.
+            await services.GetRequiredService<TelegramInbox>().AcceptAsync(update, CancellationToken.None).ConfigureAwait(false);
             return Results.Ok();
         });
         return endpoints;
@@ -77,6 +78,7 @@ public static class TelegramWebhook
 public sealed partial class TelegramReceiver(
     IOptions<TelegramOptions> options,
     TelegramPollingService polling,
+    TelegramInbox inbox,
     ITelegramBotClient client,
     IHostApplicationLifetime lifetime,
     ILogger<TelegramReceiver> logger) : IHostedService
@@ -91,11 +93,11 @@ public sealed partial class TelegramReceiver(
         }
 
         lifetime.ApplicationStarted.Register(() => _ = RegisterWebhookAsync(lifetime.ApplicationStopping));
-        return Task.CompletedTask;
+        return inbox.StartAsync(cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) =>
-        options.Value.Mode == TelegramMode.Polling ? polling.StopAsync(cancellationToken) : Task.CompletedTask;
+        options.Value.Mode == TelegramMode.Polling ? polling.StopAsync(cancellationToken) : inbox.StopAsync(cancellationToken);
 
     private async Task RegisterWebhookAsync(CancellationToken cancellationToken)
     {

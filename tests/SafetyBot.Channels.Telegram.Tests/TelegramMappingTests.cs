@@ -77,24 +77,3 @@ public sealed class TelegramMappingTests
         Assert.True(Encoding.UTF8.GetByteCount(TelegramCallbackData.Encode(new JObject { ["action"] = new string('a', 62) })!) <= 64);
     }
 }
-
-public sealed class TelegramPacerTests
-{
-    [Fact]
-    public async Task UrgentWaits_DoNotQueueBehindOrdinaryOnes_NorForTheirChatsSlot()
-    {
-        using var pacer = new TelegramPacer(Microsoft.Extensions.Options.Options.Create(new TelegramOptions { PaceMessages = true, MessagesPerSecond = 10 }), TimeProvider.System);
-        await pacer.WaitAsync(7, CancellationToken.None); // chat 7's slot is now taken for a second
-        // 9 ordinary tokens a second: 45 ordinary sends to other chats take about 4 seconds.
-        var ordinary = Enumerable.Range(0, 45).Select(i => pacer.WaitAsync(1000 + i, CancellationToken.None)).ToList();
-
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        await pacer.WaitAsync(7, urgent: true, CancellationToken.None);
-        var urgentTook = watch.Elapsed;
-        var ordinaryDone = ordinary.Count(t => t.IsCompleted);
-
-        Assert.True(urgentTook < TimeSpan.FromMilliseconds(900), $"urgent took {urgentTook}");
-        Assert.True(ordinaryDone < 45, "every ordinary send went first");
-        await Task.WhenAll(ordinary);
-    }
-}

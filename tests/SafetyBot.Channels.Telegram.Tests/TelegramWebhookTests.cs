@@ -104,6 +104,87 @@ public sealed class TelegramWebhookTests : IAsyncLifetime
         }
 
         // English suggests no country: the one reply is the question which country the helplines are for.
+        await _telegram.WaitForMessageAsync(chat, m => m.Text == Text("en", "helplines.ask_country"), Wait);
+        await Task.Delay(500);
         Assert.Single(_telegram.MessagesTo(chat), m => m.Text == Text("en", "helplines.ask_country"));
+    }
+
+    [Fact]
+    public async Task TelegramGetsItsAnswerAtOnce_AndThePersonTheirsAfter()
+    {
+        var chat = _telegram.NewChat("Sam", "en");
+        _telegram.Delay("sendMessage", TimeSpan.FromSeconds(3));
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        using var response = await PostAsync(_host, Update(900000003, chat, "helplines"));
+        var answeredIn = watch.Elapsed;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(answeredIn < TimeSpan.FromSeconds(2), $"the webhook took {answeredIn}");
+        await _telegram.WaitForMessageAsync(chat, m => m.Text == Text("en", "helplines.ask_country"), Wait);
+    }
+
+    [Fact]
+    public async Task SeveralHostsBehindOneUrl_SharingRedis_AnswerEachUpdateOnce_AndEachChatInOrder()
+    {
+        var redis = await SharedRedis.ConfigurationAsync();
+        var prefix = SharedRedis.NewPrefix();
+        var hosts = new List<TestHost>();
+        for (var i = 0; i < 2; i++)
+        {
+            var port = RedisServer.FreePort();
+            hosts.Add(await TestHost.StartAsync(new Dictionary<string, string?>
+            {
+                ["Telegram:BotToken"] = _telegram.Token,
+                ["Telegram:ApiBaseUrl"] = _telegram.BaseUrl,
+                ["Telegram:Mode"] = "Webhook",
+                ["Telegram:WebhookUrl"] = $"http://127.0.0.1:{port}/api/telegram/webhook",
+                ["Telegram:WebhookSecret"] = Secret,
+                ["Telegram:PaceMessages"] = "false",
+                ["Redis:Configuration"] = redis,
+                ["Redis:KeyPrefix"] = prefix,
+                ["Transcripts:EncryptionKey"] = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+            }, services => services.AddSingleton(_telegram.Clock), port));
+        }
+
+        try
+        {
+            var chat = _telegram.NewChat("Sam", "en");
+            // A load balancer sends the same update to both hosts (a retry), then the person's next words to the other.
+            foreach (var host in hosts)
+            {
+                using var response = await PostAsync(host, Update(900000010, chat, "/start"));
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+
+            using (var next = await PostAsync(hosts[1], Update(900000011, chat, Text("en", "welcome.safe_yes"), messageId: 2)))
+            {
+                Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+            }
+
+            await _telegram.WaitForMessageAsync(chat, m => m.Text == Text("en", "menu.prompt"), Wait);
+            await Task.Delay(500);
+            var texts = _telegram.MessagesTo(chat).Select(m => m.Text).ToList();
+            Assert.Single(texts, t => t == Text("en", "welcome.safe_now"));
+            Assert.Single(texts, t => t == Text("en", "menu.prompt"));
+            Assert.True(texts.IndexOf(Text("en", "welcome.safe_now")) < texts.IndexOf(Text("en", "menu.prompt")));
+        }
+        finally
+        {
+            foreach (var host in hosts)
+            {
+                await host.DisposeAsync();
+            }
+        }
+    }
+
+    private static string Update(long updateId, long chat, string text, int messageId = 1) =>
+        $$$"""{"update_id":{{{updateId}}},"message":{"message_id":{{{messageId}}},"date":1795000000,"chat":{"id":{{{chat}}},"type":"private","first_name":"Sam"},"from":{"id":{{{chat}}},"is_bot":false,"first_name":"Sam","language_code":"en"},"text":{{{System.Text.Json.JsonSerializer.Serialize(text)}}}}}""";
+
+    private static Task<HttpResponseMessage> PostAsync(TestHost host, string update)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "api/telegram/webhook") { Content = new StringContent(update, Encoding.UTF8, "application/json") };
+        request.Headers.Add("X-Telegram-Bot-Api-Secret-Token", Secret);
+        return host.Client.SendAsync(request);
     }
 }

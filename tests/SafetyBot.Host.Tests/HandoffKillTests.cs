@@ -25,7 +25,7 @@ public sealed partial class HandoffKillTests
         string T(string key) => catalog.Get("en", key).Split('{')[0];
         await room.SetPresenceAsync("amira", online: true, TimeSpan.FromMinutes(5));
 
-        var (first, firstUrl) = await StartProcessAsync(environment);
+        var (first, firstUrl) = await HostProcess.StartAsync(environment);
         string conversationId, token;
         try
         {
@@ -43,7 +43,7 @@ public sealed partial class HandoffKillTests
             await first.WaitForExitAsync();
         }
 
-        var (second, secondUrl) = await StartProcessAsync(environment);
+        var (second, secondUrl) = await HostProcess.StartAsync(environment);
         try
         {
             // Still in line after the kill; a staff member takes it, and the person, reconnected to the restarted host, is served.
@@ -82,7 +82,7 @@ public sealed partial class HandoffKillTests
         await using var person = await DirectLineTestClient.StartAsync(personHost.BaseUrl, "en");
         await person.NextBotMessageAsync(m => DirectLineTestClient.ButtonsOf(m).Count > 0);
 
-        var (staffProcess, staffUrl) = await StartProcessAsync(environment);
+        var (staffProcess, staffUrl) = await HostProcess.StartAsync(environment);
         string id;
         try
         {
@@ -106,7 +106,7 @@ public sealed partial class HandoffKillTests
         await person.NextBotMessageAsync(m => DirectLineTestClient.TextOf(m).StartsWith(T("human.requeued"), StringComparison.Ordinal), TimeSpan.FromSeconds(40));
 
         // The restarted host's staff member keeps the conversation for longer (a console would renew the claim).
-        var (restarted, restartedUrl) = await StartProcessAsync(new Dictionary<string, string>(environment) { ["Handoff__ClaimLease"] = "00:01:00" });
+        var (restarted, restartedUrl) = await HostProcess.StartAsync(new Dictionary<string, string>(environment) { ["Handoff__ClaimLease"] = "00:01:00" });
         try
         {
             using var root = new StaffClient(restartedUrl);
@@ -135,48 +135,4 @@ public sealed partial class HandoffKillTests
         ["DirectLine__TokensPerIpPerMinute"] = "1000",
     };
 
-    /// <summary>Starts the host as its own process and waits for the address it prints.</summary>
-    internal static async Task<(Process Process, Uri Url)> StartProcessAsync(IDictionary<string, string> environment)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "SafetyBot.Host.dll"));
-        info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add("http://127.0.0.1:0");
-        foreach (var (key, value) in environment)
-        {
-            info.Environment[key] = value;
-        }
-
-        var output = new StringBuilder();
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline && !process.HasExited)
-        {
-            string text;
-            lock (output)
-            {
-                text = output.ToString();
-            }
-
-            if (UrlLine().Match(text) is { Success: true } match)
-            {
-                return (process, new Uri(match.Groups[1].Value + "/"));
-            }
-
-            await Task.Delay(100);
-        }
-
-        process.Kill(entireProcessTree: true);
-        lock (output)
-        {
-            throw new InvalidOperationException("the host did not start:\n" + output);
-        }
-    }
-
-    [GeneratedRegex(@"SafetyBot is running: open (http://127\.0\.0\.1:\d+)/")]
-    private static partial Regex UrlLine();
 }

@@ -120,6 +120,13 @@ public sealed partial class TelegramBotApiEmulator
         }
     }
 
+    /// <summary>Forgets the faults still queued for <paramref name="method"/>.</summary>
+    public void ClearFaults(string method)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(method);
+        _faults.TryRemove(method, out _);
+    }
+
     /// <summary>Holds every call of <paramref name="method"/> for <paramref name="delay"/> before answering; <see cref="TimeSpan.Zero"/> removes the delay.</summary>
     public void Delay(string method, TimeSpan delay)
     {

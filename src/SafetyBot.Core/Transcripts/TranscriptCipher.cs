@@ -84,28 +84,46 @@ public sealed partial class TranscriptCipher : IDisposable
     public byte[] Encrypt(string conversationKey, TranscriptEntry entry)
     {
         var plain = JsonSerializer.SerializeToUtf8Bytes(entry, TranscriptJson.Default.TranscriptEntry);
+        try
+        {
+            return Seal(conversationKey, plain);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plain);
+        }
+    }
+
+    public TranscriptEntry Decrypt(string conversationKey, ReadOnlySpan<byte> sealedEntry) =>
+        JsonSerializer.Deserialize(Open(conversationKey, sealedEntry), TranscriptJson.Default.TranscriptEntry)
+            ?? throw new CryptographicException("Empty transcript entry.");
+
+    /// <summary>Encrypts any words SafetyBot must keep for a while (a transcript entry, a reply waiting to go out).</summary>
+    public byte[] Seal(string associatedData, ReadOnlySpan<byte> plain)
+    {
+        ArgumentNullException.ThrowIfNull(associatedData);
         var output = new byte[1 + NonceSize + TagSize + plain.Length];
         output[0] = Version;
         var nonce = output.AsSpan(1, NonceSize);
         RandomNumberGenerator.Fill(nonce);
         _aes.Value!.Encrypt(nonce, plain, output.AsSpan(1 + NonceSize + TagSize), output.AsSpan(1 + NonceSize, TagSize),
-            Encoding.UTF8.GetBytes(conversationKey));
-        CryptographicOperations.ZeroMemory(plain);
+            Encoding.UTF8.GetBytes(associatedData));
         return output;
     }
 
-    public TranscriptEntry Decrypt(string conversationKey, ReadOnlySpan<byte> sealedEntry)
+    /// <summary>Decrypts what <see cref="Seal"/> made with the same associated data; throws <see cref="CryptographicException"/> otherwise.</summary>
+    public byte[] Open(string associatedData, ReadOnlySpan<byte> sealedData)
     {
-        if (sealedEntry.Length < 1 + NonceSize + TagSize || sealedEntry[0] != Version)
+        ArgumentNullException.ThrowIfNull(associatedData);
+        if (sealedData.Length < 1 + NonceSize + TagSize || sealedData[0] != Version)
         {
-            throw new CryptographicException("Not a SafetyBot transcript entry.");
+            throw new CryptographicException("Not sealed by SafetyBot.");
         }
 
-        var plain = new byte[sealedEntry.Length - 1 - NonceSize - TagSize];
-        _aes.Value!.Decrypt(sealedEntry.Slice(1, NonceSize), sealedEntry[(1 + NonceSize + TagSize)..],
-            sealedEntry.Slice(1 + NonceSize, TagSize), plain, Encoding.UTF8.GetBytes(conversationKey));
-        return JsonSerializer.Deserialize(plain, TranscriptJson.Default.TranscriptEntry)
-            ?? throw new CryptographicException("Empty transcript entry.");
+        var plain = new byte[sealedData.Length - 1 - NonceSize - TagSize];
+        _aes.Value!.Decrypt(sealedData.Slice(1, NonceSize), sealedData[(1 + NonceSize + TagSize)..],
+            sealedData.Slice(1 + NonceSize, TagSize), plain, Encoding.UTF8.GetBytes(associatedData));
+        return plain;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Transcripts:EncryptionKey is not set: transcripts are encrypted with a random key that is lost when this process stops. Set Transcripts__EncryptionKey in production.")]

@@ -1,0 +1,184 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SafetyBot.Core.Delivery;
+using global::Telegram.Bot;
+using global::Telegram.Bot.Exceptions;
+using global::Telegram.Bot.Types.ReplyMarkups;
+
+namespace SafetyBot.Channels.Telegram;
+
+/// <summary>
+/// Sends what waits in the outbox, on every host (Redis leases keep one chat's messages in order and never two
+/// at once). A 429 is retried after Telegram's retry_after, a 5xx or a network failure after a growing pause;
+/// a message Telegram refuses for good (400, 403: the chat is gone or blocked the bot) is dropped with its error
+/// code logged. A message sent while the chat was being erased is deleted again.
+/// </summary>
+public sealed partial class TelegramSender(
+    TelegramOutbox outbox,
+    ITelegramBotClient client,
+    IOptions<TelegramOptions> options,
+    ILogger<TelegramSender> logger) : BackgroundService
+{
+    private const int MaxAttempts = 20;
+    private static readonly TimeSpan IdleWait = TimeSpan.FromSeconds(2);
+    private readonly ConcurrentDictionary<string, int> _attempts = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+
+    public override void Dispose()
+    {
+        _wake.Dispose();
+        base.Dispose();
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var workers = options.Value.MaxConcurrentSends;
+        outbox.Postbox.Added += Wake;
+        stoppingToken.Register(() => outbox.Postbox.Added -= Wake);
+        return Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(() => WorkAsync(stoppingToken), CancellationToken.None)));
+
+        void Wake()
+        {
+            try
+            {
+                _wake.Release(workers);
+            }
+            catch (ObjectDisposedException)
+            {
+                // stopping
+            }
+        }
+    }
+
+    private async Task WorkAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var take = await outbox.Postbox.TakeAsync(stoppingToken).ConfigureAwait(false);
+                if (take.Lease is { } lease)
+                {
+                    // A message being sent is finished even while the host stops, so it is not sent twice.
+                    await SendAsync(lease, CancellationToken.None).ConfigureAwait(false);
+                    continue;
+                }
+
+                var wait = take.NextIn is { } next && next < IdleWait ? next : IdleWait;
+                await _wake.WaitAsync(wait, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // The sender keeps going through storage outages; the messages wait in the outbox.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogOutboxFailed(logger, ex);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private async Task SendAsync(DeliveryLease lease, CancellationToken cancellationToken)
+    {
+        OutgoingMessage message;
+        try
+        {
+            message = outbox.Open(lease.Item);
+        }
+        catch (Exception ex) when (ex is CryptographicException or JsonException)
+        {
+            // Sealed with another key (Transcripts:EncryptionKey changed): it cannot be read, so it cannot be sent.
+            LogUnreadable(logger);
+            await outbox.Postbox.CompleteAsync(lease, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            var keyboard = message.Buttons is { Count: > 0 } buttons
+                ? new InlineKeyboardMarkup(buttons.Select(b => new[] { InlineKeyboardButton.WithCallbackData(b.Title, b.Data) }))
+                : null;
+            var sent = await client.SendMessage(message.ChatId, message.Text, replyMarkup: keyboard, cancellationToken: cancellationToken).ConfigureAwait(false);
+            _attempts.TryRemove(lease.Item.Id, out _);
+            if (!await outbox.Postbox.CompleteAsync(lease, sent.Id, cancellationToken).ConfigureAwait(false))
+            {
+                // The chat was erased (quick exit) while this was on its way: take it back.
+                await TryDeleteAsync(message.ChatId, sent.Id, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (ApiRequestException ex) when (ex.ErrorCode == 429)
+        {
+            var after = TimeSpan.FromSeconds(Math.Max(1, ex.Parameters?.RetryAfter ?? 1));
+            LogTooMany(logger, after.TotalSeconds);
+            await outbox.Postbox.RetryAsync(lease, after, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ApiRequestException ex) when (ex.ErrorCode is >= 400 and < 500)
+        {
+            _attempts.TryRemove(lease.Item.Id, out _);
+            LogRefused(logger, ex.ErrorCode);
+            await outbox.Postbox.CompleteAsync(lease, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ApiRequestException or RequestException or HttpRequestException or TaskCanceledException)
+        {
+            var attempt = _attempts.AddOrUpdate(lease.Item.Id, 1, (_, n) => n + 1);
+            if (attempt >= MaxAttempts)
+            {
+                _attempts.TryRemove(lease.Item.Id, out _);
+                LogGaveUp(logger, attempt);
+                await outbox.Postbox.CompleteAsync(lease, cancellationToken: cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            var after = TimeSpan.FromMilliseconds(Math.Min(60_000, 250 * Math.Pow(2, attempt)));
+            LogRetrying(logger, (ex as ApiRequestException)?.ErrorCode ?? 0, attempt, after.TotalSeconds);
+            await outbox.Postbox.RetryAsync(lease, after, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task TryDeleteAsync(long chatId, int messageId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.DeleteMessage(chatId, messageId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ApiRequestException or RequestException)
+        {
+            LogDeleteFailed(logger, (ex as ApiRequestException)?.ErrorCode ?? 0);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The Telegram outbox is not reachable; sending resumes when it is")]
+    private static partial void LogOutboxFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A reply in the Telegram outbox cannot be decrypted (was Transcripts:EncryptionKey changed?); it is dropped")]
+    private static partial void LogUnreadable(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram asked to slow down; the chat's next message waits {Seconds} s")]
+    private static partial void LogTooMany(ILogger logger, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram refused a message for good (error {ErrorCode}); it is dropped")]
+    private static partial void LogRefused(ILogger logger, int errorCode);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sending to Telegram failed (error {ErrorCode}, attempt {Attempt}); retrying in {Seconds} s")]
+    private static partial void LogRetrying(ILogger logger, int errorCode, int attempt, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Sending to Telegram failed {Attempt} times; the message is dropped")]
+    private static partial void LogGaveUp(ILogger logger, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete a message sent during quick exit (error {ErrorCode})")]
+    private static partial void LogDeleteFailed(ILogger logger, int errorCode);
+}
