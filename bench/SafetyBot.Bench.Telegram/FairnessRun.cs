@@ -114,7 +114,7 @@ internal static class FairnessRun
         Console.WriteLine($"replies per user: in crisis {Histogram(crisis)}; everyone else {Histogram(ordinary)}");
         var lastFirst = users.Where(u => u.First is not null).Select(u => u.First!.Date).DefaultIfEmpty(first).Max();
         var lastReply = users.Where(u => u.Last is not null).Select(u => u.Last!.Value).DefaultIfEmpty(first).Max();
-        Console.WriteLine($"every user had a first reply {(users.All(u => u.First is not null) ? "after" : "(NOT all) by")} {(lastFirst - first).TotalSeconds:F1} s; the last user's last reply came {(lastReply - first).TotalSeconds:F1} s after the first post"
+        Console.WriteLine($"{users.Count(u => u.First is not null)}/{users.Length} users had a first reply, the last of them {(lastFirst - first).TotalSeconds:F1} s after the first post; the last reply of all came at {(lastReply - first).TotalSeconds:F1} s"
             + (watch.Settled ? string.Empty : " (the run stopped before it settled)"));
         if (options.Csv is { } csv)
         {
