@@ -7,18 +7,25 @@ internal sealed record PhaseResult(string Mode, int Updates, int Replies, double
 {
     public double UpdatesPerSecond => Seconds > 0 ? Replies / Seconds : 0;
 
-    public double Percentile(double p)
+    public double Percentile(double p) => Percentiles.Of(LatenciesMs, p);
+
+    public int Errors => WrongReplies + MissingReplies + ExtraReplies;
+}
+
+/// <summary>Nearest-rank percentiles.</summary>
+internal static class Percentiles
+{
+    /// <summary>The <paramref name="p"/>th percentile (0–100) of values sorted ascending; NaN when there are none.</summary>
+    public static double Of(double[] sorted, double p)
     {
-        if (LatenciesMs.Length == 0)
+        if (sorted.Length == 0)
         {
             return double.NaN;
         }
 
-        var rank = (int)Math.Ceiling(p / 100.0 * LatenciesMs.Length) - 1;
-        return LatenciesMs[Math.Clamp(rank, 0, LatenciesMs.Length - 1)];
+        var rank = (int)Math.Ceiling(p / 100.0 * sorted.Length) - 1;
+        return sorted[Math.Clamp(rank, 0, sorted.Length - 1)];
     }
-
-    public int Errors => WrongReplies + MissingReplies + ExtraReplies;
 }
 
 /// <summary>

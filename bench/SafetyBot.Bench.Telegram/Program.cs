@@ -1,15 +1,16 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using SafetyBot.Telegram.Emulator;
 
 namespace SafetyBot.Bench.Telegram;
 
 internal static class Program
 {
-    private const string Usage = "usage: dotnet run -c Release --project bench/SafetyBot.Bench.Telegram -- [--updates 20000] [--chats 2000] [--host-dll PATH] [--stall-timeout 30] [--host-env NAME=VALUE]...";
+    private const string Usage = """
+        usage: dotnet run -c Release --project bench/SafetyBot.Bench.Telegram -- [--updates 20000] [--chats 2000] [--host-dll PATH] [--stall-timeout 30] [--host-env NAME=VALUE]...
+               dotnet run -c Release --project bench/SafetyBot.Bench.Telegram -- --fairness [--users 1000] [--crisis 50] [--csv PATH] [--host-dll PATH] [--stall-timeout 30] [--host-env NAME=VALUE]...
+        """;
 
     public static async Task<int> Main(string[] args)
     {
@@ -51,11 +52,10 @@ internal static class Program
 
     private static async Task<int> RunAsync(Options options, CancellationToken cancellationToken)
     {
-        var perChat = options.Updates / options.Chats;
-        var updates = perChat * options.Chats;
-        Console.WriteLine($"SafetyBot.Bench.Telegram  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        var fairness = options.Mode == BenchMode.Fairness;
+        Console.WriteLine($"SafetyBot.Bench.Telegram{(fairness ? " --fairness" : string.Empty)}  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture}), .NET {Environment.Version}");
-        Console.WriteLine($"load: {updates} updates = {options.Chats} chats x {perChat} \"helplines\", posted round-robin as one burst; getUpdates limit 100, timeout 1 s; emulator limits off, RecordCalls=false");
+        Console.WriteLine(fairness ? FairnessRun.Describe(options) : DescribeThroughput(options));
         Console.WriteLine();
 
         var workspace = Directory.CreateTempSubdirectory("safetybot-bench-telegram-").FullName;
@@ -68,27 +68,9 @@ internal static class Program
                 Console.WriteLine();
             }
 
-            Console.WriteLine("[1/2] baseline: bare Telegram.Bot loop, in-process");
-            var baseline = await RunBaselineAsync(options.Chats, perChat, options.StallTimeout, cancellationToken);
-            Print(baseline);
-
-            Console.WriteLine();
-            Console.WriteLine("[2/2] SafetyBot host (child process) + redis-server");
-            var (safetyBot, peakRssKb, hostCpu) = await RunSafetyBotAsync(hostDll, workspace, options, perChat, cancellationToken);
-            Print(safetyBot);
-            Console.WriteLine($"  host peak RSS (VmHWM): {peakRssKb / 1024.0:F0} MB; host CPU during the measured phase: {hostCpu:F1} s over {safetyBot.Seconds:F1} s wall ({hostCpu / Math.Max(safetyBot.Seconds, 1e-9):F2} cores)");
-
-            Console.WriteLine();
-            Console.WriteLine("| mode | updates/s | p50 ms | p99 ms | errors |");
-            Console.WriteLine("|---|---:|---:|---:|---:|");
-            Row(baseline);
-            Row(safetyBot);
-            var ratio = baseline.UpdatesPerSecond > 0 ? safetyBot.UpdatesPerSecond / baseline.UpdatesPerSecond : 0;
-            Console.WriteLine();
-            Console.WriteLine($"SafetyBot / baseline: {ratio:P0}");
-            Console.WriteLine($"target >= 50% of the bare loop: {(ratio >= 0.5 ? "MET" : "MISSED")} ({ratio:P0})");
-            Console.WriteLine($"target >= 1,500 updates/s:      {(safetyBot.UpdatesPerSecond >= 1500 ? "MET" : "MISSED")} ({safetyBot.UpdatesPerSecond:F0}/s)");
-            return 0;
+            return fairness
+                ? await FairnessRun.RunAsync(hostDll, workspace, options, cancellationToken)
+                : await RunThroughputAsync(hostDll, workspace, options, cancellationToken);
         }
         finally
         {
@@ -101,6 +83,38 @@ internal static class Program
                 // Left in /tmp.
             }
         }
+    }
+
+    private static string DescribeThroughput(Options options)
+    {
+        var perChat = options.Updates / options.Chats;
+        return $"load: {perChat * options.Chats} updates = {options.Chats} chats x {perChat} \"helplines\", posted round-robin as one burst; getUpdates limit 100, timeout 1 s; emulator limits off, RecordCalls=false";
+    }
+
+    private static async Task<int> RunThroughputAsync(string hostDll, string workspace, Options options, CancellationToken cancellationToken)
+    {
+        var perChat = options.Updates / options.Chats;
+        Console.WriteLine("[1/2] baseline: bare Telegram.Bot loop, in-process");
+        var baseline = await RunBaselineAsync(options.Chats, perChat, options.StallTimeout, cancellationToken);
+        Print(baseline);
+
+        Console.WriteLine();
+        Console.WriteLine("[2/2] SafetyBot host (child process) + redis-server");
+        var (safetyBot, peakRssKb, hostCpu) = await RunSafetyBotAsync(hostDll, workspace, options, perChat, cancellationToken);
+        Print(safetyBot);
+        Console.WriteLine($"  host peak RSS (VmHWM): {peakRssKb / 1024.0:F0} MB; host CPU during the measured phase: {hostCpu:F1} s over {safetyBot.Seconds:F1} s wall ({hostCpu / Math.Max(safetyBot.Seconds, 1e-9):F2} cores)");
+
+        Console.WriteLine();
+        Console.WriteLine("| mode | updates/s | p50 ms | p99 ms | errors |");
+        Console.WriteLine("|---|---:|---:|---:|---:|");
+        Row(baseline);
+        Row(safetyBot);
+        var ratio = baseline.UpdatesPerSecond > 0 ? safetyBot.UpdatesPerSecond / baseline.UpdatesPerSecond : 0;
+        Console.WriteLine();
+        Console.WriteLine($"SafetyBot / baseline: {ratio:P0}");
+        Console.WriteLine($"target >= 50% of the bare loop: {(ratio >= 0.5 ? "MET" : "MISSED")} ({ratio:P0})");
+        Console.WriteLine($"target >= 1,500 updates/s:      {(safetyBot.UpdatesPerSecond >= 1500 ? "MET" : "MISSED")} ({safetyBot.UpdatesPerSecond:F0}/s)");
+        return 0;
     }
 
     private static async Task<PhaseResult> RunBaselineAsync(int chatCount, int perChat, TimeSpan stallTimeout, CancellationToken cancellationToken)
@@ -125,58 +139,22 @@ internal static class Program
         string hostDll, string workspace, Options options, int perChat, CancellationToken cancellationToken)
     {
         await using var emulator = await TelegramBotApiEmulator.StartAsync("100002:bench-safetybot", new TelegramBotApiEmulatorOptions { RecordCalls = false }, cancellationToken);
-        await using var redis = await RedisServer.StartAsync(workspace, cancellationToken);
-        var port = Ports.Free();
-        var url = "http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture);
-        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["Telegram__BotToken"] = emulator.Token,
-            ["Telegram__ApiBaseUrl"] = emulator.BaseUrl,
-            ["Telegram__PollingTimeoutSeconds"] = "1",
-            ["Telegram__PaceMessages"] = "false",
-            ["Redis__Configuration"] = redis.Configuration,
-            ["Logging__LogLevel__Default"] = "Warning",
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["DirectLine__Secret"] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
-            ["Transcripts__EncryptionKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-        };
-        foreach (var (name, value) in options.HostEnvironment)
-        {
-            environment[name] = value;
-            Console.WriteLine($"  host env: {name}={value}");
-        }
+        var unpaced = new Dictionary<string, string>(StringComparer.Ordinal) { ["Telegram__PaceMessages"] = "false" };
+        await using var host = await SafetyBotHost.StartAsync(hostDll, workspace, emulator, unpaced, options.HostEnvironment, cancellationToken);
 
         var chatCount = options.Chats;
-        var stallTimeout = options.StallTimeout;
-        await using var host = ChildProcess.Start("SafetyBot host", DotNet.Muxer, [hostDll, "--urls", url], environment, Path.GetDirectoryName(hostDll));
-        await WaitForHostAsync(host, emulator, url, cancellationToken);
-
         var chats = NewChats(emulator, chatCount);
-        Console.WriteLine($"  host pid {host.Id} on {url}, redis on {redis.Configuration}; warm-up: /start in {chatCount} chats");
+        Console.WriteLine($"  host pid {host.Process.Id} on {host.Url}, redis on {host.Redis.Configuration}; warm-up: /start in {chatCount} chats");
         var warm = Stopwatch.StartNew();
         await Measurement.WarmUpAsync(emulator, chats, "/start", 2, TimeSpan.FromSeconds(120), cancellationToken);
         Console.WriteLine($"  all {chatCount * 2} welcome messages arrived in {warm.Elapsed.TotalSeconds:F1} s");
 
-        var cpuBefore = ProcStats.CpuTime(host.Id);
+        var cpuBefore = ProcStats.CpuTime(host.Process.Id);
         var result = await Measurement.RunAsync("SafetyBot (Redis)", emulator, chats, perChat, "helplines", 2,
-            reply => reply.Text.Contains("116 111", StringComparison.Ordinal), stallTimeout, cancellationToken);
-        var cpu = (ProcStats.CpuTime(host.Id) - cpuBefore).TotalSeconds;
-        var peak = ProcStats.Memory(host.Id)?.PeakRssKb ?? -1;
-        if (host.HasExited)
-        {
-            Console.WriteLine($"  the host exited (code {host.ExitCode}):\n{host.Tail()}");
-        }
-        else
-        {
-            var problems = host.Tail().Split('\n')
-                .Where(line => line.StartsWith("warn:", StringComparison.Ordinal) || line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal))
-                .ToArray();
-            if (problems.Length > 0)
-            {
-                Console.WriteLine($"  host logged {problems.Length} warnings/errors among its last lines:\n    " + string.Join("\n    ", problems));
-            }
-        }
-
+            reply => reply.Text.Contains("116 111", StringComparison.Ordinal), options.StallTimeout, cancellationToken);
+        var cpu = (ProcStats.CpuTime(host.Process.Id) - cpuBefore).TotalSeconds;
+        var peak = ProcStats.Memory(host.Process.Id)?.PeakRssKb ?? -1;
+        host.ReportProblems();
         if (emulator.UnexpectedErrors.Count > 0)
         {
             Console.WriteLine($"  emulator errors: {emulator.UnexpectedErrors.Count}");
@@ -196,47 +174,6 @@ internal static class Program
         return chats;
     }
 
-    private static async Task WaitForHostAsync(ChildProcess host, TelegramBotApiEmulator emulator, string url, CancellationToken cancellationToken)
-    {
-        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (host.HasExited)
-            {
-                throw new BenchException($"the SafetyBot host exited at start (code {host.ExitCode}):\n{host.Tail()}");
-            }
-
-            var healthy = false;
-            try
-            {
-                using var response = await http.GetAsync(new Uri(url + "/healthz"), cancellationToken);
-                healthy = response.StatusCode == HttpStatusCode.OK;
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                // Slow start.
-            }
-
-            if (healthy && emulator.IsPolling)
-            {
-                return;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new BenchException($"the SafetyBot host was not healthy and polling within 60 s (healthy: {healthy}):\n{host.Tail()}");
-            }
-
-            await Task.Delay(100, cancellationToken);
-        }
-    }
-
     private static void Print(PhaseResult r) =>
         Console.WriteLine($"  {r.Replies}/{r.Updates} replies in {r.Seconds:F2} s = {r.UpdatesPerSecond:F0} updates/s; latency p50 {r.Percentile(50):F0} ms, p99 {r.Percentile(99):F0} ms, max {r.Percentile(100):F0} ms; errors: {r.WrongReplies} wrong, {r.MissingReplies} missing, {r.ExtraReplies} extra");
 
@@ -244,23 +181,59 @@ internal static class Program
         Console.WriteLine($"| {r.Mode} | {r.UpdatesPerSecond:F0} | {r.Percentile(50):F0} | {r.Percentile(99):F0} | {r.Errors} |");
 }
 
-internal sealed record Options(int Updates, int Chats, string? HostDll, TimeSpan StallTimeout, IReadOnlyList<KeyValuePair<string, string>> HostEnvironment)
+internal enum BenchMode
+{
+    Throughput,
+    Fairness,
+}
+
+internal sealed record Options(
+    BenchMode Mode,
+    int Updates,
+    int Chats,
+    int Users,
+    int Crisis,
+    string? Csv,
+    string? HostDll,
+    TimeSpan StallTimeout,
+    IReadOnlyList<KeyValuePair<string, string>> HostEnvironment)
 {
     public static Options? Parse(string[] args)
     {
-        int updates = 20_000, chats = 2_000, stall = 30;
-        string? hostDll = null;
+        int updates = 20_000, chats = 2_000, users = 1_000, stall = 30;
+        int? crisis = null;
+        var mode = BenchMode.Throughput;
+        var throughputOnly = new List<string>();
+        var fairnessOnly = new List<string>();
+        string? hostDll = null, csv = null;
         var hostEnvironment = new List<KeyValuePair<string, string>>();
         for (var i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new BenchException($"{args[i]} needs a value.");
             switch (args[i])
             {
+                case "--fairness":
+                    mode = BenchMode.Fairness;
+                    break;
                 case "--updates":
+                    throughputOnly.Add(args[i]);
                     updates = Positive(Value(), "--updates");
                     break;
                 case "--chats":
+                    throughputOnly.Add(args[i]);
                     chats = Positive(Value(), "--chats");
+                    break;
+                case "--users":
+                    fairnessOnly.Add(args[i]);
+                    users = Positive(Value(), "--users");
+                    break;
+                case "--crisis":
+                    fairnessOnly.Add(args[i]);
+                    crisis = NonNegative(Value(), "--crisis");
+                    break;
+                case "--csv":
+                    fairnessOnly.Add(args[i]);
+                    csv = Path.GetFullPath(Value());
                     break;
                 case "--stall-timeout":
                     stall = Positive(Value(), "--stall-timeout");
@@ -278,16 +251,38 @@ internal sealed record Options(int Updates, int Chats, string? HostDll, TimeSpan
             }
         }
 
+        if (mode == BenchMode.Fairness && throughputOnly.Count > 0)
+        {
+            throw new BenchException($"{throughputOnly[0]} belongs to the throughput mode; --fairness takes --users, --crisis and --csv.");
+        }
+
+        if (mode == BenchMode.Throughput && fairnessOnly.Count > 0)
+        {
+            throw new BenchException($"{fairnessOnly[0]} needs --fairness.");
+        }
+
         if (updates < chats)
         {
             throw new BenchException("--updates must be at least --chats (each chat posts updates/chats texts).");
         }
 
-        return new Options(updates, chats, hostDll, TimeSpan.FromSeconds(stall), hostEnvironment);
+        // 5 % of the users by default, at least one.
+        var crisisUsers = crisis ?? Math.Max(1, users / 20);
+        if (crisisUsers > users)
+        {
+            throw new BenchException($"--crisis ({crisisUsers}) cannot exceed --users ({users}).");
+        }
+
+        return new Options(mode, updates, chats, users, crisisUsers, csv, hostDll, TimeSpan.FromSeconds(stall), hostEnvironment);
     }
 
     private static int Positive(string value, string name) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
             ? n
             : throw new BenchException($"{name} takes a positive whole number, not '{value}'.");
+
+    private static int NonNegative(string value, string name) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new BenchException($"{name} takes a whole number, not '{value}'.");
 }
