@@ -19,7 +19,7 @@ public sealed class RedisPostboxes(RedisConnection redis, TimeProvider clock, IO
 /// <summary>
 /// One queue. Each line is a list of entries (<c>u</c> or <c>o</c>, the item id, the sealed payload); lines due are
 /// in one of two sorted sets by due time (urgent lines, the rest), lines whose first item is out are in a sorted set
-/// of lease expiries, and a counter per second keeps the rate over every host. Every change is one Lua script; all
+/// of lease expiries, and a sliding window of the last second's hand-outs keeps the rate over every host. Every change is one Lua script; all
 /// keys share one hash tag. Lines are named by a hash, and expire with the conversation's retention.
 /// </summary>
 public sealed class RedisPostbox : IPostbox
@@ -70,7 +70,8 @@ public sealed class RedisPostbox : IPostbox
         return 1
         """;
 
-    // KEYS: ready, urgent, leased, rate. ARGV: now, per second, urgent reserve, lease ms, line key prefix.
+    // KEYS: ready, urgent, leased, rate (the hand-outs of the last second), seq. ARGV: now, per second, urgent reserve,
+    // lease ms, line key prefix. The rate is a sliding window: never more than the limit in any one second.
     private const string TakeScript = Schedule + """
         local now = tonumber(ARGV[1])
         for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 100)) do
@@ -78,7 +79,11 @@ public sealed class RedisPostbox : IPostbox
           schedule(KEYS[1], KEYS[2], ARGV[5] .. id, id, now, now)
         end
         local limit = tonumber(ARGV[2])
-        local used = tonumber(redis.call('GET', KEYS[4]) or '0')
+        local used = 0
+        if limit > 0 then
+          redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - 1000)
+          used = redis.call('ZCARD', KEYS[4])
+        end
         local pick
         local u = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. (now + 1), 'LIMIT', 0, 1)[1]
         if u and (limit == 0 or used < limit) then
@@ -99,14 +104,18 @@ public sealed class RedisPostbox : IPostbox
           end
           if not next then return {'', -1} end
           local wait = math.ceil(next - now)
-          if wait <= 1 then wait = 1000 - (now % 1000) end
+          if wait <= 1 then
+            -- something is due but the rate is used up: wait until the oldest hand-out leaves the window
+            local oldest = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')[2]
+            wait = oldest and math.max(1, math.ceil(tonumber(oldest) + 1000 - now)) or 1
+          end
           return {'', wait}
         end
         local head = redis.call('LINDEX', ARGV[5] .. pick, 0)
         if not head then return {'', 0} end
         redis.call('ZADD', KEYS[3], now + tonumber(ARGV[4]), pick)
         if limit > 0 then
-          redis.call('INCR', KEYS[4])
+          redis.call('ZADD', KEYS[4], now, now .. ':' .. redis.call('INCR', KEYS[5]))
           redis.call('PEXPIRE', KEYS[4], 2000)
         end
         return {pick, head}
@@ -217,7 +226,7 @@ public sealed class RedisPostbox : IPostbox
     {
         var now = Now();
         var result = (RedisResult[])(await _redis.Database.ScriptEvaluateAsync(TakeScript,
-            [_ready, _urgent, _leased, _prefix + "rate:" + (now / 1000).ToString(CultureInfo.InvariantCulture)],
+            [_ready, _urgent, _leased, _prefix + "rate", _prefix + "seq"],
             [now, Pacing.PerSecond, Pacing.UrgentReserve, (long)Pacing.Lease.TotalMilliseconds, _prefix + "line:"]).ConfigureAwait(false))!;
         var line = (string)result[0]!;
         if (line.Length == 0)

@@ -23,9 +23,8 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
     private readonly SortedSet<(long Due, long Seq, string Id)> _ready = [];
     private readonly SortedSet<(long Due, long Seq, string Id)> _urgent = [];
     private readonly Dictionary<string, long> _receipts = new(StringComparer.Ordinal);
+    private readonly Queue<long> _handedOut = new(); // when items were handed out in the last second
     private long _seq;
-    private long _rateSecond;
-    private int _rateUsed;
 
     public string Name { get; } = name;
 
@@ -101,19 +100,19 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
                 Schedule(id, expired, now, now);
             }
 
-            if (_rateSecond != now / 1000)
+            while (_handedOut.Count > 0 && _handedOut.Peek() <= now - 1000)
             {
-                _rateSecond = now / 1000;
-                _rateUsed = 0;
+                _handedOut.Dequeue();
             }
 
             var limited = Pacing.PerSecond > 0;
+            var used = _handedOut.Count;
             SortedSet<(long Due, long Seq, string Id)>? from = null;
-            if (_urgent.Count > 0 && _urgent.Min.Due <= now && (!limited || _rateUsed < Pacing.PerSecond))
+            if (_urgent.Count > 0 && _urgent.Min.Due <= now && (!limited || used < Pacing.PerSecond))
             {
                 from = _urgent;
             }
-            else if (_ready.Count > 0 && _ready.Min.Due <= now && (!limited || _rateUsed < Pacing.PerSecond - Pacing.UrgentReserve))
+            else if (_ready.Count > 0 && _ready.Min.Due <= now && (!limited || used < Pacing.PerSecond - Pacing.UrgentReserve))
             {
                 from = _ready;
             }
@@ -129,7 +128,11 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
             line.Slot = null;
             line.Leased = true;
             line.LeaseUntil = now + (long)Pacing.Lease.TotalMilliseconds;
-            _rateUsed++;
+            if (limited)
+            {
+                _handedOut.Enqueue(now);
+            }
+
             return Task.FromResult(new DeliveryTake(new DeliveryLease(slot.Id, line.Items.First!.Value), null));
         }
     }
@@ -269,9 +272,9 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
         }
 
         var wait = Math.Max(next.Value - now, 0);
-        if (Pacing.PerSecond > 0 && next <= now)
+        if (Pacing.PerSecond > 0 && next <= now && _handedOut.Count > 0)
         {
-            wait = 1000 - (now % 1000); // the rate of this second is used up
+            wait = _handedOut.Peek() + 1000 - now; // the rate is used up until the oldest hand-out leaves the second
         }
 
         return TimeSpan.FromMilliseconds(Math.Max(1, wait));
