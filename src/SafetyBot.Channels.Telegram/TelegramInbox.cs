@@ -48,7 +48,8 @@ public sealed partial class TelegramInbox : BackgroundService
         ArgumentNullException.ThrowIfNull(update);
         var chat = update.Message?.Chat.Id ?? update.CallbackQuery?.Message?.Chat.Id ?? update.CallbackQuery?.From.Id ?? 0;
         var sealedUpdate = _cipher.Seal(Name, JsonSerializer.SerializeToUtf8Bytes(update, JsonBotAPI.Options));
-        return Postbox.AddAsync("telegram/" + chat.ToString(CultureInfo.InvariantCulture), [new DeliveryItem(DeliveryItem.NewId(), false, sealedUpdate)],
+        // Words in crisis jump the inbox, as their reply jumps the outbox.
+        return Postbox.AddAsync("telegram/" + chat.ToString(CultureInfo.InvariantCulture), [new DeliveryItem(DeliveryItem.NewId(), _handler.IsCrisis(update), sealedUpdate)],
             TelegramOutbox.Receipt(_client.BotId, update.Id), cancellationToken: cancellationToken);
     }
 

@@ -31,7 +31,7 @@ public sealed class TelegramOutbox
         var o = options.Value;
         var lease = TimeSpan.FromSeconds(o.SendLeaseSeconds);
         Postbox = postboxes.Open(Name, o.PaceMessages
-            ? new DeliveryPacing { PerLine = TimeSpan.FromSeconds(1), PerSecond = o.MessagesPerSecond, UrgentReserve = Math.Max(1, o.MessagesPerSecond / 10), Lease = lease }
+            ? new DeliveryPacing { PerLine = TimeSpan.FromSeconds(1), PerSecond = o.MessagesPerSecond, UrgentReserve = Math.Max(1, o.MessagesPerSecond / 10), RateWindow = TimeSpan.FromMilliseconds(1100), Lease = lease }
             : new DeliveryPacing { Lease = lease });
     }
 

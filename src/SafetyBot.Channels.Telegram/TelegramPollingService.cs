@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SafetyBot.Core.Analysis;
 using global::Telegram.Bot;
 using global::Telegram.Bot.Types;
 using global::Telegram.Bot.Types.Enums;
@@ -19,6 +20,7 @@ public sealed partial class TelegramPollingService(
     ITelegramBotClient client,
     TelegramAdapter adapter,
     TelegramOutbox outbox,
+    SafetyAnalyzer analyzer,
     IOptions<TelegramOptions> options,
     ILogger<TelegramPollingService> logger) : BackgroundService
 {
@@ -59,10 +61,10 @@ public sealed partial class TelegramPollingService(
                 continue;
             }
 
-            // Chats are independent and run side by side; one chat's updates stay in order, and a chat stops at its
-            // first failure so its later updates wait for it. A started update is finished even when the host is
-            // stopping (graceful shutdown waits), so its replies and its receipt go together.
-            var chats = updates.GroupBy(ChatOf).Select(g => g.ToArray()).ToArray();
+            // Chats are independent and run side by side, a chat in crisis first; one chat's updates stay in order, and a
+            // chat stops at its first failure so its later updates wait for it. A started update is finished even when
+            // the host is stopping (graceful shutdown waits), so its replies and its receipt go together.
+            var chats = updates.GroupBy(ChatOf).Select(g => g.ToArray()).OrderByDescending(c => c.Any(IsCrisis)).ToArray();
             var failed = 0;
             try
             {
@@ -132,6 +134,10 @@ public sealed partial class TelegramPollingService(
 
         return delay;
     }
+
+    /// <summary>Whether the update's words show a crisis (danger now, self-harm): its chat goes first.</summary>
+    public bool IsCrisis(Update update) =>
+        update?.Message?.Text is { Length: > 0 } text && analyzer.Analyze(text, update.Message.From?.LanguageCode, MessageRole.User).Crisis;
 
     private static long ChatOf(Update update) =>
         update.Message?.Chat.Id ?? update.CallbackQuery?.Message?.Chat.Id ?? update.CallbackQuery?.From.Id ?? 0;

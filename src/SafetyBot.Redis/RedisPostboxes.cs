@@ -71,7 +71,7 @@ public sealed class RedisPostbox : IPostbox
         """;
 
     // KEYS: ready, urgent, leased, rate (the hand-outs of the last second), seq. ARGV: now, per second, urgent reserve,
-    // lease ms, line key prefix. The rate is a sliding window: never more than the limit in any one second.
+    // lease ms, line key prefix, window ms. The rate is a sliding window: never more than the limit in any window.
     private const string TakeScript = Schedule + """
         local now = tonumber(ARGV[1])
         for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 100)) do
@@ -81,7 +81,7 @@ public sealed class RedisPostbox : IPostbox
         local limit = tonumber(ARGV[2])
         local used = 0
         if limit > 0 then
-          redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - 1000)
+          redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - tonumber(ARGV[6]))
           used = redis.call('ZCARD', KEYS[4])
         end
         local pick
@@ -107,7 +107,7 @@ public sealed class RedisPostbox : IPostbox
           if wait <= 1 then
             -- something is due but the rate is used up: wait until the oldest hand-out leaves the window
             local oldest = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')[2]
-            wait = oldest and math.max(1, math.ceil(tonumber(oldest) + 1000 - now)) or 1
+            wait = oldest and math.max(1, math.ceil(tonumber(oldest) + tonumber(ARGV[6]) - now)) or 1
           end
           return {'', wait}
         end
@@ -116,7 +116,7 @@ public sealed class RedisPostbox : IPostbox
         redis.call('ZADD', KEYS[3], now + tonumber(ARGV[4]), pick)
         if limit > 0 then
           redis.call('ZADD', KEYS[4], now, now .. ':' .. redis.call('INCR', KEYS[5]))
-          redis.call('PEXPIRE', KEYS[4], 2000)
+          redis.call('PEXPIRE', KEYS[4], 2 * tonumber(ARGV[6]))
         end
         return {pick, head}
         """;
@@ -227,7 +227,7 @@ public sealed class RedisPostbox : IPostbox
         var now = Now();
         var result = (RedisResult[])(await _redis.Database.ScriptEvaluateAsync(TakeScript,
             [_ready, _urgent, _leased, _prefix + "rate", _prefix + "seq"],
-            [now, Pacing.PerSecond, Pacing.UrgentReserve, (long)Pacing.Lease.TotalMilliseconds, _prefix + "line:"]).ConfigureAwait(false))!;
+            [now, Pacing.PerSecond, Pacing.UrgentReserve, (long)Pacing.Lease.TotalMilliseconds, _prefix + "line:", (long)Pacing.RateWindow.TotalMilliseconds]).ConfigureAwait(false))!;
         var line = (string)result[0]!;
         if (line.Length == 0)
         {

@@ -23,7 +23,7 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
     private readonly SortedSet<(long Due, long Seq, string Id)> _ready = [];
     private readonly SortedSet<(long Due, long Seq, string Id)> _urgent = [];
     private readonly Dictionary<string, long> _receipts = new(StringComparer.Ordinal);
-    private readonly Queue<long> _handedOut = new(); // when items were handed out in the last second
+    private readonly Queue<long> _handedOut = new(); // when items were handed out in the rate window
     private long _seq;
 
     public string Name { get; } = name;
@@ -100,7 +100,7 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
                 Schedule(id, expired, now, now);
             }
 
-            while (_handedOut.Count > 0 && _handedOut.Peek() <= now - 1000)
+            while (_handedOut.Count > 0 && _handedOut.Peek() <= now - (long)Pacing.RateWindow.TotalMilliseconds)
             {
                 _handedOut.Dequeue();
             }
@@ -274,7 +274,7 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
         var wait = Math.Max(next.Value - now, 0);
         if (Pacing.PerSecond > 0 && next <= now && _handedOut.Count > 0)
         {
-            wait = _handedOut.Peek() + 1000 - now; // the rate is used up until the oldest hand-out leaves the second
+            wait = _handedOut.Peek() + (long)Pacing.RateWindow.TotalMilliseconds - now; // the rate is used up until the oldest hand-out leaves the window
         }
 
         return TimeSpan.FromMilliseconds(Math.Max(1, wait));

@@ -29,6 +29,12 @@ public sealed record DeliveryPacing
     /// <summary>Of <see cref="PerSecond"/>, how many are kept for urgent items each second.</summary>
     public int UrgentReserve { get; init; }
 
+    /// <summary>
+    /// The sliding window <see cref="PerSecond"/> counts in: at most that many hand-outs in any window. A little over
+    /// a second leaves room for the time a message takes to reach the other end.
+    /// </summary>
+    public TimeSpan RateWindow { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How long a sender holds an item before another may take it (the holder stopped or crashed).</summary>
     public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(30);
 }
