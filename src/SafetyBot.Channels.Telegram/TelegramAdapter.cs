@@ -62,8 +62,14 @@ public sealed partial class TelegramAdapter : SafetyBotAdapter
         var chatId = long.Parse(activity.Conversation.Id, CultureInfo.InvariantCulture);
         var turn = new TelegramTurn(chatId, update.Id, update.Message?.MessageId);
         await ProcessActivityAsync(activity, t => t.TurnState[TelegramTurn.Key] = turn, cancellationToken).ConfigureAwait(false);
-        return await _outbox.Postbox.AddAsync(TelegramOutbox.Line(chatId), turn.Replies, receipt,
-            turn.Erased ? null : turn.ReceivedMessageId, cancellationToken).ConfigureAwait(false);
+        if (turn.Erased)
+        {
+            // After quick exit nothing of the chat is kept, not even the id of the closing line.
+            var closing = turn.Replies.Select(r => _outbox.Seal(_outbox.Open(r) with { Forget = true }, r.Urgent)).ToList();
+            return await _outbox.Postbox.AddAsync(TelegramOutbox.Line(chatId), closing, receipt, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        return await _outbox.Postbox.AddAsync(TelegramOutbox.Line(chatId), turn.Replies, receipt, turn.ReceivedMessageId, cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<ResourceResponse[]> SendActivitiesAsync(ITurnContext turnContext, Activity[] activities, CancellationToken cancellationToken)

@@ -7,8 +7,11 @@ using SafetyBot.Core.Transcripts;
 
 namespace SafetyBot.Channels.Telegram;
 
-/// <summary>A reply waiting to go out: the chat, the text (one part of at most 4096 characters) and its buttons.</summary>
-public sealed record OutgoingMessage(long ChatId, string Text, IReadOnlyList<OutgoingButton>? Buttons);
+/// <summary>
+/// A reply waiting to go out: the chat, the text (one part of at most 4096 characters) and its buttons. Once sent, its
+/// message id is kept for quick exit, unless <paramref name="Forget"/> (the closing line of an erased conversation).
+/// </summary>
+public sealed record OutgoingMessage(long ChatId, string Text, IReadOnlyList<OutgoingButton>? Buttons, bool Forget = false);
 
 public sealed record OutgoingButton(string Title, string Data);
 

@@ -114,7 +114,7 @@ public sealed partial class TelegramSender(
                 : null;
             var sent = await client.SendMessage(message.ChatId, message.Text, replyMarkup: keyboard, cancellationToken: cancellationToken).ConfigureAwait(false);
             _attempts.TryRemove(lease.Item.Id, out _);
-            if (!await outbox.Postbox.CompleteAsync(lease, sent.Id, cancellationToken).ConfigureAwait(false))
+            if (!await outbox.Postbox.CompleteAsync(lease, message.Forget ? null : sent.Id, cancellationToken).ConfigureAwait(false))
             {
                 // The chat was erased (quick exit) while this was on its way: take it back.
                 await TryDeleteAsync(message.ChatId, sent.Id, cancellationToken).ConfigureAwait(false);

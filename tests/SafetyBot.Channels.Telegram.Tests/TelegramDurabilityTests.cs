@@ -133,4 +133,34 @@ public sealed class TelegramDurabilityTests : IAsyncLifetime
         var resent = Assert.Single(after); // the saved reply, not a second run of the turn on state it already changed
         Assert.Equal(Text("menu.prompt"), resent.Text);
     }
+
+    [Fact]
+    public async Task QuickExit_LeavesNothingOfTheChatInRedis_NotEvenMessageIds()
+    {
+        var prefix = SharedRedis.NewPrefix();
+        await using var host = await TestHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Telegram:BotToken"] = _telegram.Token,
+            ["Telegram:ApiBaseUrl"] = _telegram.BaseUrl,
+            ["Telegram:PollingTimeoutSeconds"] = "1",
+            ["Telegram:PaceMessages"] = "false",
+            ["Redis:Configuration"] = await SharedRedis.ConfigurationAsync(),
+            ["Redis:KeyPrefix"] = prefix,
+        });
+        var chat = _telegram.NewChat("Sam", "en");
+        var line = SafetyBot.Core.Delivery.Postboxes.LineId(TelegramOutbox.Line(chat));
+        var redis = host.Services.GetRequiredService<RedisConnection>();
+        var keys = () => redis.Multiplexer.GetServers()[0].Keys(pattern: prefix + "*").Select(k => k.ToString()).ToList();
+        _telegram.PostCommand(chat, "/start");
+        await _telegram.WaitForMessageAsync(chat, m => m.Text == Text("welcome.safe_now"), Wait);
+        Assert.Contains(keys(), k => k.EndsWith(":ids:" + line, StringComparison.Ordinal)); // kept for quick exit
+
+        _telegram.PostCommand(chat, "/exit");
+        await _telegram.WaitForMessageAsync(chat, m => m.Text == "This conversation is closed.", Wait);
+        await Task.Delay(500);
+
+        Assert.DoesNotContain(keys(), k => k.Contains(line, StringComparison.Ordinal));
+        Assert.DoesNotContain(host.Services.GetRequiredService<RedisStorage>().RedisKeyFor($"telegram/conversations/{chat}").ToString(), keys());
+        Assert.Equal(["This conversation is closed."], _telegram.MessagesTo(chat).Select(m => m.Text));
+    }
 }
