@@ -6,15 +6,17 @@ namespace SafetyBot.Core.Storage;
 
 /// <summary>
 /// Serialises values written through <see cref="IStorage"/> the same way for every store, so that
-/// the in-process and Redis stores return equal objects. Type names are written because Bot Builder
-/// state is a dictionary of objects; on read only SafetyBot, Bot Schema and BCL collection types are
-/// accepted, so stored data cannot make the host instantiate an arbitrary type.
+/// the in-process and Redis stores return equal objects. Type names are written where the declared type
+/// leaves the type open (Bot Builder state is a dictionary of objects), not on every object and list: they
+/// were most of each stored state, and writing and reading them most of the cost of a turn's state. Values
+/// stored with a type name on everything still read. On read only SafetyBot, Bot Schema and BCL collection
+/// types are accepted, so stored data cannot make the host instantiate an arbitrary type.
 /// </summary>
 public static class StoreItemSerializer
 {
     private static readonly JsonSerializerSettings Settings = new()
     {
-        TypeNameHandling = TypeNameHandling.All,
+        TypeNameHandling = TypeNameHandling.Auto,
         SerializationBinder = new AllowListBinder(),
         NullValueHandling = NullValueHandling.Include,
         MaxDepth = 64,
