@@ -47,7 +47,7 @@ internal static class FairnessRun
         return $"load: {options.Users} new users write at once (one burst, no /start first), {options.Crisis} of them a crisis message "
             + $"(about every {every:F0}th in posting order), the rest a greeting; {Languages.Length} languages ({string.Join(' ', Languages.Select(l => l.Code))}); "
             + $"emulator enforces {PerChatPerSecond}/s per chat and {GlobalPerSecond}/s overall (429 with retry_after beyond), RecordCalls=true; "
-            + "host with its default pacing, getUpdates timeout 1 s";
+            + $"host with its default pacing, getUpdates timeout 1 s; warm-up: {options.WarmUp} chats before the burst";
     }
 
     public static async Task<int> RunAsync(string hostDll, string workspace, Options options, CancellationToken cancellationToken)
@@ -59,6 +59,7 @@ internal static class FairnessRun
         Console.WriteLine($"  host pid {host.Process.Id} on {host.Url}, redis on {host.Redis.Configuration}");
 
         var replies = ReplyTexts.Load(host.Directory);
+        await WarmUpAsync(emulator, options.WarmUp, cancellationToken);
         var users = NewUsers(emulator, options.Users, options.Crisis);
 
         var self = Process.GetCurrentProcess();
@@ -161,6 +162,49 @@ internal static class FairnessRun
         return users;
     }
 
+    /// <summary>
+    /// A host that has been running a while: a few chats (not counted) greet and write in crisis before the burst, and
+    /// the run starts once every reply to them has gone out. 0: measure a host that has just started.
+    /// </summary>
+    private static async Task WarmUpAsync(TelegramBotApiEmulator emulator, int chats, CancellationToken cancellationToken)
+    {
+        if (chats == 0)
+        {
+            Console.WriteLine("  no warm-up: the burst meets a host that has just started");
+            return;
+        }
+
+        var watch = Stopwatch.StartNew();
+        var warm = new List<long>();
+        for (var i = 0; i < chats; i++)
+        {
+            var language = Languages[i % Languages.Length];
+            var chat = emulator.NewChat("Warm" + i.ToString(CultureInfo.InvariantCulture), language.Code);
+            warm.Add(chat);
+            emulator.PostText(chat, i % 4 == 0 ? language.Crisis : language.Greeting);
+        }
+
+        // Done when every warm-up chat has a reply and nothing more has reached them for two seconds.
+        var (count, quietSince) = (-1, Stopwatch.StartNew());
+        while (watch.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            var now = warm.Sum(c => emulator.MessagesTo(c).Count);
+            if (now != count)
+            {
+                (count, quietSince) = (now, Stopwatch.StartNew());
+            }
+            else if (quietSince.Elapsed > TimeSpan.FromSeconds(2) && warm.All(c => emulator.MessagesTo(c).Count > 0))
+            {
+                Console.WriteLine($"  warm-up: {chats} chats (not counted), {count} replies, done in {watch.Elapsed.TotalSeconds:F1} s");
+                return;
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+
+        throw new BenchException("the warm-up chats were not answered within 2 minutes.");
+    }
+
     private static async Task<WatchResult> WatchAsync(TelegramBotApiEmulator emulator, User[] users, DateTimeOffset first, TimeSpan stallTimeout, CancellationToken cancellationToken)
     {
         var scans = 0;
@@ -221,7 +265,7 @@ internal static class FairnessRun
 
             if (wallNow - lastReport > TimeSpan.FromSeconds(10))
             {
-                var limited = emulator.CallsTo("sendMessage").Count(c => c.StatusCode == 429);
+                var limited = emulator.CallsTo("sendMessage").Count(c => c.StatusCode == 429 && c.Time >= first);
                 Console.WriteLine($"  … {(emulator.Clock.GetUtcNow() - first).TotalSeconds:F0} s: {total} messages sent, {waiting} users without a reply ({crisisWaiting} in crisis), {limited} sends answered 429");
                 lastReport = wallNow;
             }
@@ -277,8 +321,9 @@ internal static class FairnessRun
 
     private static void PrintSends(TelegramBotApiEmulator emulator, User[] users)
     {
+        var first = users.Min(u => u.Posted); // calls before the burst belong to the warm-up
         var crisisChats = users.Where(u => u.Crisis).Select(u => u.Chat).ToHashSet();
-        var sends = emulator.CallsTo("sendMessage");
+        var sends = emulator.CallsTo("sendMessage").Where(c => c.Time >= first).ToList();
         var delivered = sends.Where(c => c.Succeeded).Select(c => c.Time).Order().ToArray();
         var limited = sends.Where(c => c.StatusCode == 429).ToArray();
         var limitedCrisis = limited.Count(c => crisisChats.Contains(ChatOf(c)));
@@ -308,7 +353,7 @@ internal static class FairnessRun
 
         Console.WriteLine($"sendMessage: {delivered.Length} delivered, {limited.Length} answered 429 ({limitedCrisis} of them in crisis chats; {perChat} with a message to the same chat less than 1 s before, {global} with {GlobalPerSecond} delivered in the second before), {other} other failures");
         Console.WriteLine($"send rate: {(span > 0 ? delivered.Length / span : 0):F1} messages/s from the first delivery to the last ({span:F1} s); at most {peak} in any 1 s (Telegram allows {GlobalPerSecond})");
-        var calls = emulator.Calls.GroupBy(c => c.Method).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count()}");
+        var calls = emulator.Calls.Where(c => c.Time >= first).GroupBy(c => c.Method).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count()}");
         Console.WriteLine($"all calls the host made: {string.Join(", ", calls)}");
     }
 

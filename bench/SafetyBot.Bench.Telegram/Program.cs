@@ -9,7 +9,7 @@ internal static class Program
 {
     private const string Usage = """
         usage: dotnet run -c Release --project bench/SafetyBot.Bench.Telegram -- [--updates 20000] [--chats 2000] [--host-dll PATH] [--stall-timeout 30] [--host-env NAME=VALUE]...
-               dotnet run -c Release --project bench/SafetyBot.Bench.Telegram -- --fairness [--users 1000] [--crisis 50] [--csv PATH] [--host-dll PATH] [--stall-timeout 30] [--host-env NAME=VALUE]...
+               dotnet run -c Release --project bench/SafetyBot.Bench.Telegram -- --fairness [--users 1000] [--crisis 50] [--warm-up 40] [--csv PATH] [--host-dll PATH] [--stall-timeout 30] [--host-env NAME=VALUE]...
         """;
 
     public static async Task<int> Main(string[] args)
@@ -208,11 +208,12 @@ internal sealed record Options(
     string? Csv,
     string? HostDll,
     TimeSpan StallTimeout,
-    IReadOnlyList<KeyValuePair<string, string>> HostEnvironment)
+    IReadOnlyList<KeyValuePair<string, string>> HostEnvironment,
+    int WarmUp = 0)
 {
     public static Options? Parse(string[] args)
     {
-        int updates = 20_000, chats = 2_000, users = 1_000, stall = 30;
+        int updates = 20_000, chats = 2_000, users = 1_000, stall = 30, warmUp = 40;
         int? crisis = null;
         var mode = BenchMode.Throughput;
         var throughputOnly = new List<string>();
@@ -238,6 +239,10 @@ internal sealed record Options(
                 case "--users":
                     fairnessOnly.Add(args[i]);
                     users = Positive(Value(), "--users");
+                    break;
+                case "--warm-up":
+                    fairnessOnly.Add(args[i]);
+                    warmUp = NonNegative(Value(), "--warm-up");
                     break;
                 case "--crisis":
                     fairnessOnly.Add(args[i]);
@@ -265,7 +270,7 @@ internal sealed record Options(
 
         if (mode == BenchMode.Fairness && throughputOnly.Count > 0)
         {
-            throw new BenchException($"{throughputOnly[0]} belongs to the throughput mode; --fairness takes --users, --crisis and --csv.");
+            throw new BenchException($"{throughputOnly[0]} belongs to the throughput mode; --fairness takes --users, --crisis, --warm-up and --csv.");
         }
 
         if (mode == BenchMode.Throughput && fairnessOnly.Count > 0)
@@ -285,7 +290,7 @@ internal sealed record Options(
             throw new BenchException($"--crisis ({crisisUsers}) cannot exceed --users ({users}).");
         }
 
-        return new Options(mode, updates, chats, users, crisisUsers, csv, hostDll, TimeSpan.FromSeconds(stall), hostEnvironment);
+        return new Options(mode, updates, chats, users, crisisUsers, csv, hostDll, TimeSpan.FromSeconds(stall), hostEnvironment, warmUp);
     }
 
     private static int Positive(string value, string name) =>

@@ -70,7 +70,7 @@ public sealed partial class TelegramInbox : BackgroundService
         {
             try
             {
-                _wake.Release(workers);
+                _wake.Release();
             }
             catch (ObjectDisposedException)
             {

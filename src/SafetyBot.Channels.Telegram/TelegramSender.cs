@@ -45,7 +45,7 @@ public sealed partial class TelegramSender(
         {
             try
             {
-                _wake.Release(workers);
+                _wake.Release();
             }
             catch (ObjectDisposedException)
             {

@@ -71,7 +71,8 @@ public sealed class RedisPostbox : IPostbox
         """;
 
     // KEYS: ready, urgent, leased, rate (the hand-outs of the last second), seq. ARGV: now, per second, urgent reserve,
-    // lease ms, line key prefix, window ms. The rate is a sliding window: never more than the limit in any window.
+    // lease ms, line key prefix, window ms, ordinary burst, ordinary spacing ms. The rate is a sliding window: never more
+    // than the limit in any window.
     private const string TakeScript = Schedule + """
         local now = tonumber(ARGV[1])
         for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 100)) do
@@ -91,7 +92,10 @@ public sealed class RedisPostbox : IPostbox
           redis.call('ZREM', KEYS[2], pick)
         else
           local r = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. (now + 1), 'LIMIT', 0, 1)[1]
-          if r and (limit == 0 or used < limit - tonumber(ARGV[3])) then
+          -- ordinary items are also spread over the window (at most a small burst at a time), so an urgent one
+          -- always finds room within a fraction of it
+          if r and (limit == 0 or (used < limit - tonumber(ARGV[3])
+              and redis.call('ZCOUNT', KEYS[4], '(' .. (now - tonumber(ARGV[8])), '+inf') < tonumber(ARGV[7]))) then
             pick = r
             redis.call('ZREM', KEYS[1], pick)
           end
@@ -105,9 +109,16 @@ public sealed class RedisPostbox : IPostbox
           if not next then return {'', -1} end
           local wait = math.ceil(next - now)
           if wait <= 1 then
-            -- something is due but the rate is used up: wait until the oldest hand-out leaves the window
-            local oldest = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')[2]
-            wait = oldest and math.max(1, math.ceil(tonumber(oldest) + tonumber(ARGV[6]) - now)) or 1
+            -- something is due but the rate holds it back: wait until the oldest hand-out leaves the window, or
+            -- (ordinary items spread out) until the last burst leaves the spacing
+            local at
+            if used >= limit - tonumber(ARGV[3]) then
+              at = tonumber(redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')[2] or now) + tonumber(ARGV[6])
+            else
+              local burst = tonumber(ARGV[7])
+              at = tonumber(redis.call('ZRANGE', KEYS[4], -burst, -burst, 'WITHSCORES')[2] or now) + tonumber(ARGV[8])
+            end
+            wait = math.max(1, math.ceil(at - now))
           end
           return {'', wait}
         end
@@ -227,7 +238,8 @@ public sealed class RedisPostbox : IPostbox
         var now = Now();
         var result = (RedisResult[])(await _redis.Database.ScriptEvaluateAsync(TakeScript,
             [_ready, _urgent, _leased, _prefix + "rate", _prefix + "seq"],
-            [now, Pacing.PerSecond, Pacing.UrgentReserve, (long)Pacing.Lease.TotalMilliseconds, _prefix + "line:", (long)Pacing.RateWindow.TotalMilliseconds]).ConfigureAwait(false))!;
+            [now, Pacing.PerSecond, Pacing.UrgentReserve, (long)Pacing.Lease.TotalMilliseconds, _prefix + "line:", (long)Pacing.RateWindow.TotalMilliseconds,
+                Pacing.OrdinaryBurst, (long)Pacing.OrdinarySpacing.TotalMilliseconds]).ConfigureAwait(false))!;
         var line = (string)result[0]!;
         if (line.Length == 0)
         {

@@ -104,6 +104,8 @@ public abstract class PostboxContractTests
         }
 
         var x1 = await queue.TakeAsync();
+        var spread = await queue.TakeAsync(); // ordinary items are spread over the second: one per half second here
+        Clock.Advance(TimeSpan.FromMilliseconds(500));
         var x2 = await queue.TakeAsync();
         var blocked = await queue.TakeAsync(); // two ordinary items this second: the third is kept for urgent ones
         await queue.AddAsync("telegram/9", [Item("crisis", urgent: true)]);
@@ -113,11 +115,47 @@ public abstract class PostboxContractTests
         var x3 = await queue.TakeAsync();
 
         Assert.Equal(["x1", "x2"], [TextOf(x1), TextOf(x2)]);
+        Assert.Null(spread.Lease);
         Assert.Null(blocked.Lease);
         Assert.Equal("crisis", TextOf(crisis));
         Assert.Null(full.Lease);
         Assert.InRange(full.NextIn!.Value, TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(1));
         Assert.Equal("x3", TextOf(x3));
+    }
+
+    [Fact]
+    public async Task ABurstOfOrdinaryItems_NeverFillsTheWindow_SoAnUrgentOneGoesAtOnce()
+    {
+        var queue = (await CreateAsync()).Open("out", new DeliveryPacing { PerSecond = 30, UrgentReserve = 3 });
+        for (var i = 0; i < 40; i++)
+        {
+            await queue.AddAsync("telegram/" + i, [Item("x" + i)]);
+        }
+
+        var taken = 0;
+        while ((await queue.TakeAsync()).Lease is not null)
+        {
+            taken++;
+        }
+
+        await queue.AddAsync("telegram/crisis", [Item("crisis", urgent: true)]);
+        var crisis = await queue.TakeAsync();
+
+        var held = await queue.TakeAsync();
+        Assert.Equal(3, taken); // a small burst, then one about every 37 ms
+        Assert.InRange(held.NextIn!.Value, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(112)); // not the whole second
+        Assert.Equal("crisis", TextOf(crisis));
+        var sent = taken + 1;
+        for (var ms = 0; ms < 1000; ms += 10)
+        {
+            Clock.Advance(TimeSpan.FromMilliseconds(10));
+            while ((await queue.TakeAsync()).Lease is not null)
+            {
+                sent++;
+            }
+        }
+
+        Assert.InRange(sent, 27, 30); // and never more than the rate in a second
     }
 
     [Fact]

@@ -112,7 +112,8 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
             {
                 from = _urgent;
             }
-            else if (_ready.Count > 0 && _ready.Min.Due <= now && (!limited || used < Pacing.PerSecond - Pacing.UrgentReserve))
+            else if (_ready.Count > 0 && _ready.Min.Due <= now && (!limited || (used < Pacing.PerSecond - Pacing.UrgentReserve
+                && _handedOut.Count(t => t > now - (long)Pacing.OrdinarySpacing.TotalMilliseconds) < Pacing.OrdinaryBurst)))
             {
                 from = _ready;
             }
@@ -274,7 +275,11 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
         var wait = Math.Max(next.Value - now, 0);
         if (Pacing.PerSecond > 0 && next <= now && _handedOut.Count > 0)
         {
-            wait = _handedOut.Peek() + (long)Pacing.RateWindow.TotalMilliseconds - now; // the rate is used up until the oldest hand-out leaves the window
+            // The rate holds it back: until the oldest hand-out leaves the window, or (ordinary items spread out)
+            // until the last burst leaves the spacing.
+            wait = _handedOut.Count >= Pacing.PerSecond - Pacing.UrgentReserve
+                ? _handedOut.Peek() + (long)Pacing.RateWindow.TotalMilliseconds - now
+                : _handedOut.ElementAt(Math.Max(0, _handedOut.Count - Pacing.OrdinaryBurst)) + (long)Pacing.OrdinarySpacing.TotalMilliseconds - now;
         }
 
         return TimeSpan.FromMilliseconds(Math.Max(1, wait));

@@ -35,6 +35,16 @@ public sealed record DeliveryPacing
     /// </summary>
     public TimeSpan RateWindow { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Ordinary items are spread over the window, at most this many within <see cref="OrdinarySpacing"/>, so a burst of
+    /// them never fills the window and an urgent item always finds room within a fraction of it.
+    /// </summary>
+    public int OrdinaryBurst => Math.Max(1, UrgentReserve);
+
+    public TimeSpan OrdinarySpacing => PerSecond - UrgentReserve > 0
+        ? RateWindow * OrdinaryBurst / (PerSecond - UrgentReserve)
+        : RateWindow;
+
     /// <summary>How long a sender holds an item before another may take it (the holder stopped or crashed).</summary>
     public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(30);
 }
