@@ -22,7 +22,9 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
     private readonly Dictionary<string, Line> _lines = new(StringComparer.Ordinal);
     private readonly SortedSet<(long Due, long Seq, string Id)> _ready = [];
     private readonly SortedSet<(long Due, long Seq, string Id)> _urgent = [];
+    private const int MaxReceipts = 100_000;
     private readonly Dictionary<string, long> _receipts = new(StringComparer.Ordinal);
+    private readonly Queue<(string Receipt, long Until)> _receiptOrder = new();
     private readonly Queue<long> _handedOut = new(); // when items were handed out in the rate window
     private long _seq;
 
@@ -41,10 +43,13 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
             if (receipt is not null)
             {
                 ForgetOldReceipts(now);
-                if (!_receipts.TryAdd(receipt, now + (long)Postboxes.ReceiptLifetime.TotalMilliseconds))
+                var until = now + (long)Postboxes.ReceiptLifetime.TotalMilliseconds;
+                if (!_receipts.TryAdd(receipt, until))
                 {
                     return Task.FromResult(false);
                 }
+
+                _receiptOrder.Enqueue((receipt, until));
             }
 
             var id = Postboxes.LineId(line);
@@ -285,16 +290,14 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
         return TimeSpan.FromMilliseconds(Math.Max(1, wait));
     }
 
+    // Receipts expire; in one process (one host, no Redis) at most the newest 100,000 are kept, which covers the
+    // updates Telegram may still deliver again by far.
     private void ForgetOldReceipts(long now)
     {
-        if (_receipts.Count < 10_000)
+        while (_receiptOrder.TryPeek(out var oldest) && (oldest.Until <= now || _receiptOrder.Count >= MaxReceipts))
         {
-            return;
-        }
-
-        foreach (var (key, until) in _receipts.Where(r => r.Value <= now).ToList())
-        {
-            _receipts.Remove(key);
+            _receiptOrder.Dequeue();
+            _receipts.Remove(oldest.Receipt);
         }
     }
 
