@@ -112,7 +112,10 @@ public sealed partial class TelegramSender(
             var keyboard = message.Buttons is { Count: > 0 } buttons
                 ? new InlineKeyboardMarkup(buttons.Select(b => new[] { InlineKeyboardButton.WithCallbackData(b.Title, b.Data) }))
                 : null;
-            var sent = await client.SendMessage(message.ChatId, message.Text, replyMarkup: keyboard, cancellationToken: cancellationToken).ConfigureAwait(false);
+            // Well within the lease, so no other host takes the message while this send may still succeed.
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(options.Value.SendLeaseSeconds) / 2);
+            var sent = await client.SendMessage(message.ChatId, message.Text, replyMarkup: keyboard, cancellationToken: timeout.Token).ConfigureAwait(false);
             _attempts.TryRemove(lease.Item.Id, out _);
             if (!await outbox.Postbox.CompleteAsync(lease, message.Forget ? null : sent.Id, cancellationToken).ConfigureAwait(false))
             {
@@ -132,7 +135,7 @@ public sealed partial class TelegramSender(
             LogRefused(logger, ex.ErrorCode);
             await outbox.Postbox.CompleteAsync(lease, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is ApiRequestException or RequestException or HttpRequestException or TaskCanceledException)
+        catch (Exception ex) when (ex is ApiRequestException or RequestException or HttpRequestException or OperationCanceledException)
         {
             var attempt = _attempts.AddOrUpdate(lease.Item.Id, 1, (_, n) => n + 1);
             if (attempt >= MaxAttempts)
