@@ -45,7 +45,7 @@ public sealed partial class TelegramAdapter : SafetyBotAdapter
         var activity = TelegramUpdateMapper.ToActivity(update, _client.BotId.ToString(CultureInfo.InvariantCulture));
         if (activity is null)
         {
-            return await _outbox.Postbox.AddAsync("telegram/ignored", [], receipt, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await NothingToSayAsync(receipt, cancellationToken).ConfigureAwait(false);
         }
 
         if (update.CallbackQuery is { } query)
@@ -55,7 +55,7 @@ public sealed partial class TelegramAdapter : SafetyBotAdapter
             await AnswerCallbackAsync(query, known ? null : _catalog.Get(_catalog.Match(query.From.LanguageCode) ?? TextCatalog.DefaultLanguage, "telegram.button_expired"), cancellationToken).ConfigureAwait(false);
             if (!known)
             {
-                return await _outbox.Postbox.AddAsync("telegram/ignored", [], receipt, cancellationToken: cancellationToken).ConfigureAwait(false);
+                return await NothingToSayAsync(receipt, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -71,6 +71,10 @@ public sealed partial class TelegramAdapter : SafetyBotAdapter
 
         return await _outbox.Postbox.AddAsync(TelegramOutbox.Line(chatId), turn.Replies, receipt, turn.ReceivedMessageId, cancellationToken).ConfigureAwait(false);
     }
+
+    // An update with no turn to run still leaves its receipt, so it is not looked at again.
+    private Task<bool> NothingToSayAsync(string receipt, CancellationToken cancellationToken) =>
+        _outbox.Postbox.AddAsync("telegram/ignored", [], receipt, cancellationToken: cancellationToken);
 
     public override async Task<ResourceResponse[]> SendActivitiesAsync(ITurnContext turnContext, Activity[] activities, CancellationToken cancellationToken)
     {

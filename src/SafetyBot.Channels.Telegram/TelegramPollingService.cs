@@ -139,7 +139,8 @@ public sealed partial class TelegramPollingService(
     public bool IsCrisis(Update update) =>
         update?.Message?.Text is { Length: > 0 } text && analyzer.Analyze(text, update.Message.From?.LanguageCode, MessageRole.User).Crisis;
 
-    private static long ChatOf(Update update) =>
+    /// <summary>The chat an update belongs to: its message's, or for a button the message it was under (else its sender).</summary>
+    public static long ChatOf(Update update) =>
         update.Message?.Chat.Id ?? update.CallbackQuery?.Message?.Chat.Id ?? update.CallbackQuery?.From.Id ?? 0;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "getUpdates failed; retrying in {DelaySeconds} s")]

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SafetyBot.Core.Delivery;
@@ -21,76 +20,12 @@ public sealed partial class TelegramSender(
     TelegramOutbox outbox,
     ITelegramBotClient client,
     IOptions<TelegramOptions> options,
-    ILogger<TelegramSender> logger) : BackgroundService
+    ILogger<TelegramSender> logger) : PostboxWorker(outbox.Postbox, options.Value.MaxConcurrentSends, logger)
 {
     private const int MaxAttempts = 20;
-    private static readonly TimeSpan IdleWait = TimeSpan.FromSeconds(2);
     private readonly ConcurrentDictionary<string, int> _attempts = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
 
-    public override void Dispose()
-    {
-        _wake.Dispose();
-        base.Dispose();
-    }
-
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var workers = options.Value.MaxConcurrentSends;
-        outbox.Postbox.Added += Wake;
-        stoppingToken.Register(() => outbox.Postbox.Added -= Wake);
-        return Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(() => WorkAsync(stoppingToken), CancellationToken.None)));
-
-        void Wake()
-        {
-            try
-            {
-                _wake.Release();
-            }
-            catch (ObjectDisposedException)
-            {
-                // stopping
-            }
-        }
-    }
-
-    private async Task WorkAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var take = await outbox.Postbox.TakeAsync(stoppingToken).ConfigureAwait(false);
-                if (take.Lease is { } lease)
-                {
-                    // A message being sent is finished even while the host stops, so it is not sent twice.
-                    await SendAsync(lease, CancellationToken.None).ConfigureAwait(false);
-                    continue;
-                }
-
-                var wait = take.NextIn is { } next && next < IdleWait ? next : IdleWait;
-                await _wake.WaitAsync(wait, stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-#pragma warning disable CA1031 // The sender keeps going through storage outages; the messages wait in the outbox.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                LogOutboxFailed(logger, ex);
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-    }
+    protected override Task HandleAsync(DeliveryLease lease) => SendAsync(lease, CancellationToken.None);
 
     private async Task SendAsync(DeliveryLease lease, CancellationToken cancellationToken)
     {
@@ -163,9 +98,6 @@ public sealed partial class TelegramSender(
             LogDeleteFailed(logger, (ex as ApiRequestException)?.ErrorCode ?? 0);
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "The Telegram outbox is not reachable; sending resumes when it is")]
-    private static partial void LogOutboxFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A reply in the Telegram outbox cannot be decrypted (was Transcripts:EncryptionKey changed?); it is dropped")]
     private static partial void LogUnreadable(ILogger logger);

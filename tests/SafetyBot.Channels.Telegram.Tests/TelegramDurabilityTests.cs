@@ -23,6 +23,17 @@ public sealed class TelegramDurabilityTests : IAsyncLifetime
 
     private static string Text(string key) => Catalog.Format("en", key, [("emergency", "112")]);
 
+    /// <summary>The host in this process, long polling the emulator, with its state and outbox in Redis under the prefix.</summary>
+    private async Task<TestHost> StartRedisHostAsync(string prefix) => await TestHost.StartAsync(new Dictionary<string, string?>
+    {
+        ["Telegram:BotToken"] = _telegram.Token,
+        ["Telegram:ApiBaseUrl"] = _telegram.BaseUrl,
+        ["Telegram:PollingTimeoutSeconds"] = "1",
+        ["Telegram:PaceMessages"] = "false",
+        ["Redis:Configuration"] = await SharedRedis.ConfigurationAsync(),
+        ["Redis:KeyPrefix"] = prefix,
+    });
+
     [Fact]
     public async Task AHostKilledWithRepliesInItsOutbox_LosesNone_AndARestartSendsEachOnce()
     {
@@ -91,15 +102,7 @@ public sealed class TelegramDurabilityTests : IAsyncLifetime
     public async Task AnUpdateWhoseTurnWasSaved_ButWhoseRepliesNeverReachedTheOutbox_IsAnsweredFromTheSavedReplies()
     {
         var prefix = SharedRedis.NewPrefix();
-        await using var host = await TestHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["Telegram:BotToken"] = _telegram.Token,
-            ["Telegram:ApiBaseUrl"] = _telegram.BaseUrl,
-            ["Telegram:PollingTimeoutSeconds"] = "1",
-            ["Telegram:PaceMessages"] = "false",
-            ["Redis:Configuration"] = await SharedRedis.ConfigurationAsync(),
-            ["Redis:KeyPrefix"] = prefix,
-        });
+        await using var host = await StartRedisHostAsync(prefix);
         var chat = _telegram.NewChat("Sam", "en");
         _telegram.PostCommand(chat, "/start");
         await _telegram.WaitForMessageAsync(chat, m => m.Text == Text("welcome.safe_now"), Wait);
@@ -138,15 +141,7 @@ public sealed class TelegramDurabilityTests : IAsyncLifetime
     public async Task QuickExit_LeavesNothingOfTheChatInRedis_NotEvenMessageIds()
     {
         var prefix = SharedRedis.NewPrefix();
-        await using var host = await TestHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["Telegram:BotToken"] = _telegram.Token,
-            ["Telegram:ApiBaseUrl"] = _telegram.BaseUrl,
-            ["Telegram:PollingTimeoutSeconds"] = "1",
-            ["Telegram:PaceMessages"] = "false",
-            ["Redis:Configuration"] = await SharedRedis.ConfigurationAsync(),
-            ["Redis:KeyPrefix"] = prefix,
-        });
+        await using var host = await StartRedisHostAsync(prefix);
         var chat = _telegram.NewChat("Sam", "en");
         var line = SafetyBot.Core.Delivery.Postboxes.LineId(TelegramOutbox.Line(chat));
         var redis = host.Services.GetRequiredService<RedisConnection>();

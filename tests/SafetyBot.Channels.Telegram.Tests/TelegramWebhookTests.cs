@@ -18,8 +18,14 @@ public sealed class TelegramWebhookTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _telegram = await TelegramBotApiEmulator.StartAsync();
+        _host = await StartWebhookHostAsync(new Dictionary<string, string?>());
+    }
+
+    /// <summary>A host in webhook mode on a free loopback port, registering itself with the emulator.</summary>
+    private Task<TestHost> StartWebhookHostAsync(IDictionary<string, string?> extra)
+    {
         var port = RedisServer.FreePort();
-        _host = await TestHost.StartAsync(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>(extra)
         {
             ["Telegram:BotToken"] = _telegram.Token,
             ["Telegram:ApiBaseUrl"] = _telegram.BaseUrl,
@@ -27,7 +33,8 @@ public sealed class TelegramWebhookTests : IAsyncLifetime
             ["Telegram:WebhookUrl"] = $"http://127.0.0.1:{port}/api/telegram/webhook",
             ["Telegram:WebhookSecret"] = Secret,
             ["Telegram:PaceMessages"] = "false",
-        }, services => services.AddSingleton(_telegram.Clock), port);
+        };
+        return TestHost.StartAsync(settings, services => services.AddSingleton(_telegram.Clock), port);
     }
 
     public async Task DisposeAsync()
@@ -132,19 +139,12 @@ public sealed class TelegramWebhookTests : IAsyncLifetime
         var hosts = new List<TestHost>();
         for (var i = 0; i < 2; i++)
         {
-            var port = RedisServer.FreePort();
-            hosts.Add(await TestHost.StartAsync(new Dictionary<string, string?>
+            hosts.Add(await StartWebhookHostAsync(new Dictionary<string, string?>
             {
-                ["Telegram:BotToken"] = _telegram.Token,
-                ["Telegram:ApiBaseUrl"] = _telegram.BaseUrl,
-                ["Telegram:Mode"] = "Webhook",
-                ["Telegram:WebhookUrl"] = $"http://127.0.0.1:{port}/api/telegram/webhook",
-                ["Telegram:WebhookSecret"] = Secret,
-                ["Telegram:PaceMessages"] = "false",
                 ["Redis:Configuration"] = redis,
                 ["Redis:KeyPrefix"] = prefix,
                 ["Transcripts:EncryptionKey"] = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-            }, services => services.AddSingleton(_telegram.Clock), port));
+            }));
         }
 
         try
