@@ -3,27 +3,13 @@
 // and replies; the person sees the reply in the chat, and what the person writes appears in the console live.
 // Usage: STAFF_USERNAME=… STAFF_PASSWORD=… node tests/node/console-check.mjs <baseUrl>
 // Prints one JSON line: {"ok":true,"checks":[...]} (exit 0) or {"ok":false,"failed":"<check>","detail":"..."} (exit 1).
-import { chromium } from 'playwright-core';
-import { CheckFailure, Report, baseUrlFromArgs, sleep } from './lib/common.mjs';
+import { CheckFailure, Report, assert, baseUrlFromArgs, browserRun, launchChromium, sleep } from './lib/common.mjs';
 
 const base = baseUrlFromArgs('console-check.mjs');
 const username = process.env.STAFF_USERNAME;
 const password = process.env.STAFF_PASSWORD;
 const report = new Report();
-let browser;
-const watchdog = setTimeout(() => finish(new CheckFailure('timeout', 'the console checks took longer than 90 s')), 90_000);
-
-function finish(error) {
-  clearTimeout(watchdog);
-  if (error) report.fail(error);
-  else report.succeed();
-  const closing = browser ? browser.close().catch(() => {}) : Promise.resolve();
-  Promise.race([closing, sleep(5000)]).then(() => process.exit(error ? 1 : 0));
-}
-
-function assert(check, condition, detail) {
-  if (!condition) throw new CheckFailure(check, typeof detail === 'function' ? detail() : detail);
-}
+const run = browserRun(report, 'the console checks', 90_000);
 
 /** Waits for a condition; on time-out the (async) description says what was there instead. */
 async function waitFor(check, predicate, { timeoutMs = 10000, describe = async () => 'timed out' } = {}) {
@@ -40,12 +26,7 @@ async function texts(page, selector) {
 }
 
 async function main() {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--disable-dev-shm-usage'],
-  });
+  const browser = run.track(await launchChromium());
   const problems = [];
   const open = async () => {
     const context = await browser.newContext({ serviceWorkers: 'block', locale: 'en-GB' });
@@ -117,4 +98,4 @@ async function main() {
   });
 }
 
-main().then(() => finish(), (error) => finish(error));
+main().then(() => run.finish(), (error) => run.finish(error));

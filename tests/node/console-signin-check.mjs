@@ -3,35 +3,16 @@
 // and signing out returns to the sign-in page.
 // Usage: STAFF_USERNAME=… STAFF_PASSWORD=… node tests/node/console-signin-check.mjs <baseUrl>
 // Prints one JSON line: {"ok":true,"checks":[...]} (exit 0) or {"ok":false,"failed":"<check>","detail":"..."} (exit 1).
-import { chromium } from 'playwright-core';
-import { CheckFailure, Report, baseUrlFromArgs, sleep, waitFor } from './lib/common.mjs';
+import { CheckFailure, Report, assert, baseUrlFromArgs, browserRun, launchChromium, sleep, waitFor } from './lib/common.mjs';
 
 const base = baseUrlFromArgs('console-signin-check.mjs');
 const username = process.env.STAFF_USERNAME;
 const password = process.env.STAFF_PASSWORD;
 const report = new Report();
-let browser;
-const watchdog = setTimeout(() => finish(new CheckFailure('timeout', 'the console checks took longer than 60 s')), 60_000);
-
-function finish(error) {
-  clearTimeout(watchdog);
-  if (error) report.fail(error);
-  else report.succeed();
-  const closing = browser ? browser.close().catch(() => {}) : Promise.resolve();
-  Promise.race([closing, sleep(5000)]).then(() => process.exit(error ? 1 : 0));
-}
-
-function assert(check, condition, detail) {
-  if (!condition) throw new CheckFailure(check, typeof detail === 'function' ? detail() : detail);
-}
+const run = browserRun(report, 'the console checks', 60_000);
 
 async function main() {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--disable-dev-shm-usage'],
-  });
+  const browser = run.track(await launchChromium());
   const context = await browser.newContext({ serviceWorkers: 'block' });
   // Nothing but the SafetyBot host.
   await context.route((url) => !url.href.startsWith(base + '/'), (route) => route.abort());
@@ -84,4 +65,4 @@ async function main() {
   });
 }
 
-main().then(() => finish(), (error) => finish(error));
+main().then(() => run.finish(), (error) => run.finish(error));

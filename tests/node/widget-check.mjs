@@ -4,8 +4,7 @@
 // No real network is used: every request that is not to <baseUrl> is answered locally or aborted.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { chromium } from 'playwright-core';
-import { CheckFailure, Report, baseUrlFromArgs, describeError, sleep, waitFor } from './lib/common.mjs';
+import { CheckFailure, Report, assert, baseUrlFromArgs, browserRun, describeError, launchChromium, sleep, waitFor } from './lib/common.mjs';
 
 const base = baseUrlFromArgs('widget-check.mjs');
 const report = new Report();
@@ -18,13 +17,6 @@ const SECRET = 'pineapple-7f3k secret words';
 const shipped = (language) => JSON.parse(readFileSync(new URL(`../../localization/${language}.json`, import.meta.url), 'utf8'));
 const en = shipped('en');
 const ar = shipped('ar');
-
-const launchOptions = {
-  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-};
 
 const sel = {
   launcher: '[data-testid="safetybot-launcher"]',
@@ -41,20 +33,7 @@ const sel = {
 };
 
 let browser;
-const watchdog = setTimeout(() => finish(new CheckFailure('timeout', 'the widget checks took longer than 100 s')), 100_000);
-
-function finish(error) {
-  clearTimeout(watchdog);
-  if (error) report.fail(error);
-  else report.succeed();
-  const code = error ? 1 : 0;
-  const closing = browser ? browser.close().catch(() => {}) : Promise.resolve();
-  Promise.race([closing, sleep(5000)]).then(() => process.exit(code));
-}
-
-function assert(check, condition, detail) {
-  if (!condition) throw new CheckFailure(check, typeof detail === 'function' ? detail() : detail);
-}
+const run = browserRun(report, 'the widget checks', 100_000);
 
 async function getJson(url, init) {
   const response = await fetch(url, init);
@@ -140,7 +119,7 @@ function noProblems(check, problems) {
 
 async function main() {
   await startHostPages();
-  browser = await chromium.launch(launchOptions);
+  browser = run.track(await launchChromium());
   const ui = await getJson(`${base}/api/webchat/ui?locale=en`);
   if (ui.status !== 200 || !ui.body?.texts) throw new CheckFailure('ui', `GET /api/webchat/ui?locale=en -> ${ui.status} ${ui.text.slice(0, 200)}`);
   const texts = ui.body.texts;
@@ -442,4 +421,4 @@ async function main() {
   });
 }
 
-main().then(() => finish(), (error) => finish(error instanceof CheckFailure ? error : new CheckFailure('unexpected', describeError(error))));
+main().then(() => run.finish(), (error) => run.finish(error instanceof CheckFailure ? error : new CheckFailure('unexpected', describeError(error))));

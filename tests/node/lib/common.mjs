@@ -1,4 +1,4 @@
-// Shared helpers for the Direct Line client checks (directlinejs-check.mjs, webchat-check.mjs).
+// Shared helpers for the Direct Line client checks and the Chromium checks of the widget and the staff console.
 // Each script prints exactly one JSON line: {"ok":true,"checks":[...]} or {"ok":false,"failed":"<check>","detail":"..."}.
 
 /** A failed assertion: `check` names the check, `detail` says what was expected and what happened. */
@@ -171,5 +171,44 @@ export function brief(activity) {
     text,
     value: activity.value,
     cid: activity.channelData?.clientActivityID,
+  });
+}
+
+/** Throws a CheckFailure named `check` unless `condition` holds; `detail` may be a function, called only on failure. */
+export function assert(check, condition, detail) {
+  if (!condition) throw new CheckFailure(check, typeof detail === 'function' ? detail() : detail);
+}
+
+/**
+ * The end of a Chromium check: a watchdog that fails the run after `timeoutMs`, and `finish(error?)`, which prints
+ * the result line once, closes the browser handed to `track` (waiting at most 5 s) and exits 0 or 1.
+ */
+export function browserRun(report, what, timeoutMs) {
+  let browser;
+  const watchdog = setTimeout(() => finish(new CheckFailure('timeout', `${what} took longer than ${timeoutMs / 1000} s`)), timeoutMs);
+  function finish(error) {
+    clearTimeout(watchdog);
+    if (error) report.fail(error);
+    else report.succeed();
+    const closing = browser ? browser.close().catch(() => {}) : Promise.resolve();
+    Promise.race([closing, sleep(5000)]).then(() => process.exit(error ? 1 : 0));
+  }
+  return {
+    finish,
+    track(launched) {
+      browser = launched;
+      return launched;
+    },
+  };
+}
+
+/** Debian's Chromium (or CHROMIUM_PATH), headless, without the background traffic a check does not want. */
+export async function launchChromium() {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
   });
 }
