@@ -43,6 +43,7 @@ public static class TelegramChannelExtensions
         services.AddSingleton(new SafetyBot.Core.Handoff.ChannelRegistration("telegram", typeof(TelegramAdapter)));
         services.AddSingleton<TelegramPollingService>();
         services.AddSingleton<TelegramInbox>();
+        services.AddSingleton<TelegramRehearsal>();
         services.AddHostedService<TelegramCommandMenus>();
         services.AddHostedService<TelegramSender>();
         services.AddHostedService<TelegramReceiver>();

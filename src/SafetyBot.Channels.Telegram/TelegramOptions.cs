@@ -47,4 +47,7 @@ public sealed class TelegramOptions
     /// <summary>How long a message being sent is held by its host; if the host stops, another sends it after this.</summary>
     [Range(2, 300, ErrorMessage = "Telegram:SendLeaseSeconds must be between 2 and 300.")]
     public int SendLeaseSeconds { get; set; } = 30;
+
+    /// <summary>Before taking the first update, run a few made-up turns in a private copy of the pipeline, so the first people to write are not kept waiting while the code is compiled.</summary>
+    public bool RehearseAtStart { get; set; } = true;
 }

@@ -27,7 +27,7 @@ public sealed partial class TelegramSender(
 
     protected override Task HandleAsync(DeliveryLease lease) => SendAsync(lease, CancellationToken.None);
 
-    private async Task SendAsync(DeliveryLease lease, CancellationToken cancellationToken)
+    internal async Task SendAsync(DeliveryLease lease, CancellationToken cancellationToken)
     {
         OutgoingMessage message;
         try

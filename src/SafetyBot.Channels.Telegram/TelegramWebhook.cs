@@ -79,21 +79,25 @@ public sealed partial class TelegramReceiver(
     IOptions<TelegramOptions> options,
     TelegramPollingService polling,
     TelegramInbox inbox,
+    TelegramRehearsal rehearsal,
     ITelegramBotClient client,
     IHostApplicationLifetime lifetime,
     ILogger<TelegramReceiver> logger) : IHostedService
 {
     private static readonly UpdateType[] Wanted = [UpdateType.Message, UpdateType.CallbackQuery];
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // Updates wait at Telegram (polling) or in Telegram's retries (webhook: the endpoint opens after this) meanwhile.
+        await rehearsal.RunAsync(cancellationToken).ConfigureAwait(false);
         if (options.Value.Mode == TelegramMode.Polling)
         {
-            return polling.StartAsync(cancellationToken);
+            await polling.StartAsync(cancellationToken).ConfigureAwait(false);
+            return;
         }
 
         lifetime.ApplicationStarted.Register(() => _ = RegisterWebhookAsync(lifetime.ApplicationStopping));
-        return inbox.StartAsync(cancellationToken);
+        await inbox.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) =>

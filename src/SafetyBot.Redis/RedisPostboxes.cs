@@ -125,16 +125,32 @@ public sealed class RedisPostbox : IPostbox
         local head = redis.call('LINDEX', ARGV[5] .. pick, 0)
         if not head then return {'', 0} end
         redis.call('ZADD', KEYS[3], now + tonumber(ARGV[4]), pick)
+        local handout = ''
         if limit > 0 then
-          redis.call('ZADD', KEYS[4], now, now .. ':' .. redis.call('INCR', KEYS[5]))
+          handout = now .. ':' .. redis.call('INCR', KEYS[5])
+          redis.call('ZADD', KEYS[4], now, handout)
           redis.call('PEXPIRE', KEYS[4], 2 * tonumber(ARGV[6]))
         end
-        return {pick, head}
+        return {pick, head, handout}
         """;
 
-    // KEYS: line, ids, ready, urgent, leased, gap. ARGV: id, item id, now, per line ms, sent id, id lifetime.
-    private const string CompleteScript = Schedule + """
+    // A hand-out counts in the rate window until a window after it left its lease (Telegram counts a message when it
+    // arrives, which may be well after it was taken). KEYS[n]: rate. ARGV[n]: hand-out, now, window ms.
+    private const string Restamp = """
+        local function restamp(rate, handout, now, window)
+          if handout ~= '' then
+            redis.call('ZADD', rate, now, handout)
+            redis.call('PEXPIRE', rate, 2 * window)
+          end
+        end
+
+        """;
+
+    // KEYS: line, ids, ready, urgent, leased, gap, rate. ARGV: id, item id, now, per line ms, sent id, id lifetime,
+    // hand-out, window ms.
+    private const string CompleteScript = Schedule + Restamp + """
         redis.call('ZREM', KEYS[5], ARGV[1])
+        restamp(KEYS[7], ARGV[7], tonumber(ARGV[3]), tonumber(ARGV[8]))
         local head = redis.call('LINDEX', KEYS[1], 0)
         if head and string.sub(head, 2, 17) == ARGV[2] then
           redis.call('LPOP', KEYS[1])
@@ -157,8 +173,9 @@ public sealed class RedisPostbox : IPostbox
         return 1
         """;
 
-    // KEYS: line, ready, urgent, leased. ARGV: id, at.
-    private const string RetryScript = Schedule + """
+    // KEYS: line, ready, urgent, leased, rate. ARGV: id, at, hand-out, now, window ms.
+    private const string RetryScript = Schedule + Restamp + """
+        restamp(KEYS[5], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]))
         if redis.call('ZREM', KEYS[4], ARGV[1]) == 0 then return 0 end
         schedule(KEYS[2], KEYS[3], KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[2]))
         return 1
@@ -183,6 +200,7 @@ public sealed class RedisPostbox : IPostbox
     private readonly RedisKey _ready;
     private readonly RedisKey _urgent;
     private readonly RedisKey _leased;
+    private readonly RedisKey _rate;
     private readonly string _channel;
 
     public RedisPostbox(RedisConnection redis, string name, DeliveryPacing pacing, TimeProvider clock, TimeSpan retention)
@@ -197,6 +215,7 @@ public sealed class RedisPostbox : IPostbox
         _ready = _prefix + "ready";
         _urgent = _prefix + "urgent";
         _leased = _prefix + "leased";
+        _rate = _prefix + "rate";
         _channel = redis.Prefix + "dq:" + name + ":added";
         redis.Multiplexer.GetSubscriber().Subscribe(RedisChannel.Literal(_channel), (_, _) => Added?.Invoke());
     }
@@ -237,7 +256,7 @@ public sealed class RedisPostbox : IPostbox
     {
         var now = Now();
         var result = (RedisResult[])(await _redis.Database.ScriptEvaluateAsync(TakeScript,
-            [_ready, _urgent, _leased, _prefix + "rate", _prefix + "seq"],
+            [_ready, _urgent, _leased, _rate, _prefix + "seq"],
             [now, Pacing.PerSecond, Pacing.UrgentReserve, (long)Pacing.Lease.TotalMilliseconds, _prefix + "line:", (long)Pacing.RateWindow.TotalMilliseconds,
                 Pacing.OrdinaryBurst, (long)Pacing.OrdinarySpacing.TotalMilliseconds]).ConfigureAwait(false))!;
         var line = (string)result[0]!;
@@ -249,7 +268,8 @@ public sealed class RedisPostbox : IPostbox
 
         var entry = (byte[])result[1]!;
         var item = new DeliveryItem(System.Text.Encoding.ASCII.GetString(entry, 1, DeliveryItem.IdLength), entry[0] == (byte)'u', entry[(1 + DeliveryItem.IdLength)..]);
-        return new DeliveryTake(new DeliveryLease(line, item), null);
+        var handOut = (string?)result[2];
+        return new DeliveryTake(new DeliveryLease(line, item, string.IsNullOrEmpty(handOut) ? null : handOut), null);
     }
 
     public async Task<bool> CompleteAsync(DeliveryLease lease, long? sentId = null, CancellationToken cancellationToken = default)
@@ -257,8 +277,9 @@ public sealed class RedisPostbox : IPostbox
         ArgumentNullException.ThrowIfNull(lease);
         var id = lease.Line;
         var done = (long)await _redis.Database.ScriptEvaluateAsync(CompleteScript,
-            [LineKey(id), IdsKey(id), _ready, _urgent, _leased, GapKey(id)],
-            [id, lease.Item.Id, Now(), (long)Pacing.PerLine.TotalMilliseconds, sentId?.ToString(CultureInfo.InvariantCulture) ?? string.Empty, IdLifetime]).ConfigureAwait(false);
+            [LineKey(id), IdsKey(id), _ready, _urgent, _leased, GapKey(id), _rate],
+            [id, lease.Item.Id, Now(), (long)Pacing.PerLine.TotalMilliseconds, sentId?.ToString(CultureInfo.InvariantCulture) ?? string.Empty, IdLifetime,
+                lease.HandOut ?? string.Empty, (long)Pacing.RateWindow.TotalMilliseconds]).ConfigureAwait(false);
         return done == 1;
     }
 
@@ -266,8 +287,9 @@ public sealed class RedisPostbox : IPostbox
     {
         ArgumentNullException.ThrowIfNull(lease);
         var id = lease.Line;
-        await _redis.Database.ScriptEvaluateAsync(RetryScript, [LineKey(id), _ready, _urgent, _leased],
-            [id, Now() + (long)after.TotalMilliseconds]).ConfigureAwait(false);
+        var now = Now();
+        await _redis.Database.ScriptEvaluateAsync(RetryScript, [LineKey(id), _ready, _urgent, _leased, _rate],
+            [id, now + (long)after.TotalMilliseconds, lease.HandOut ?? string.Empty, now, (long)Pacing.RateWindow.TotalMilliseconds]).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<long>> ClearAsync(string line, DateTimeOffset since, CancellationToken cancellationToken = default)

@@ -158,4 +158,29 @@ public sealed class TelegramDurabilityTests : IAsyncLifetime
         Assert.DoesNotContain(host.Services.GetRequiredService<RedisStorage>().RedisKeyFor($"telegram/conversations/{chat}").ToString(), keys());
         Assert.Equal(["This conversation is closed."], _telegram.MessagesTo(chat).Select(m => m.Text));
     }
+
+    [Fact]
+    public async Task TheStartUpRehearsal_RunsEveryLanguagesTurns_WithoutCallingTelegram_OrKeepingAnythingInRedis()
+    {
+        var prefix = SharedRedis.NewPrefix();
+        await using var host = await StartRedisHostAsync(prefix);
+        var report = host.Services.GetRequiredService<TelegramRehearsal>().LastReport;
+
+        Assert.NotNull(report);
+        Assert.False(report.Failed);
+        Assert.Equal(Catalog.Languages.Count, report.CrisisTurns); // every language's lexicon gives a crisis example
+        Assert.True(report.UrgentReplies >= report.CrisisTurns, $"{report.UrgentReplies} urgent replies for {report.CrisisTurns} crisis turns");
+        Assert.True(report.Turns >= 4 * Catalog.Languages.Count, $"{report.Turns} turns");
+
+        // Nothing of it reached Telegram, and nothing of it stays in Redis.
+        Assert.DoesNotContain(_telegram.Calls, c => c.Method is "sendMessage" or "sendChatAction" or "answerCallbackQuery" or "deleteMessage" or "deleteMessages");
+        var redis = host.Services.GetRequiredService<RedisConnection>();
+        var keys = redis.Multiplexer.GetServers()[0].Keys(pattern: prefix + "*").Select(k => k.ToString()).ToList();
+        Assert.DoesNotContain(keys, k => k.StartsWith(prefix + "st:", StringComparison.Ordinal) || k.StartsWith(prefix + "tr:", StringComparison.Ordinal) || k.StartsWith(prefix + "lock:", StringComparison.Ordinal));
+
+        // And the first person after it is answered as usual.
+        var chat = _telegram.NewChat("Ana", "en");
+        _telegram.PostCommand(chat, "/start");
+        await _telegram.WaitForMessageAsync(chat, m => m.Text == Text("welcome.safe_now"), Wait);
+    }
 }

@@ -159,6 +159,31 @@ public abstract class PostboxContractTests
     }
 
     [Fact]
+    public async Task AnItemCountsInTheRate_UntilAWindowAfterItLeftItsLease_NotAfterItWasTaken()
+    {
+        var queue = (await CreateAsync()).Open("out", new DeliveryPacing { PerSecond = 2, UrgentReserve = 1, RateWindow = TimeSpan.FromSeconds(1) });
+        foreach (var chat in new[] { "a", "b", "c" })
+        {
+            await queue.AddAsync("telegram/" + chat, [Item(chat, urgent: true)]);
+        }
+
+        var a = Assert.IsType<DeliveryLease>((await queue.TakeAsync()).Lease);
+        var b = Assert.IsType<DeliveryLease>((await queue.TakeAsync()).Lease);
+        Clock.Advance(TimeSpan.FromMilliseconds(900)); // both sends took most of a second
+        Assert.True(await queue.CompleteAsync(a));
+        await queue.RetryAsync(b, TimeSpan.FromSeconds(5));
+        Clock.Advance(TimeSpan.FromMilliseconds(200)); // a second after they were taken, 200 ms after they arrived
+
+        var held = await queue.TakeAsync();
+        Clock.Advance(TimeSpan.FromMilliseconds(800));
+        var c = await queue.TakeAsync();
+
+        Assert.Null(held.Lease);
+        Assert.InRange(held.NextIn!.Value, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(800));
+        Assert.Equal("c", TextOf(c));
+    }
+
+    [Fact]
     public async Task AddingWithAReceipt_HappensOnce_AlsoFromAnotherHost()
     {
         var queues = await CreateAsync();

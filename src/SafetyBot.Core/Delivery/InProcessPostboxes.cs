@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 
 namespace SafetyBot.Core.Delivery;
 
@@ -25,7 +26,7 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
     private const int MaxReceipts = 100_000;
     private readonly Dictionary<string, long> _receipts = new(StringComparer.Ordinal);
     private readonly Queue<(string Receipt, long Until)> _receiptOrder = new();
-    private readonly Queue<long> _handedOut = new(); // when items were handed out in the rate window
+    private readonly SortedSet<(long At, long Seq)> _handedOut = []; // the rate window: hand-outs, stamped again when they leave their lease
     private long _seq;
 
     public string Name { get; } = name;
@@ -105,9 +106,9 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
                 Schedule(id, expired, now, now);
             }
 
-            while (_handedOut.Count > 0 && _handedOut.Peek() <= now - (long)Pacing.RateWindow.TotalMilliseconds)
+            while (_handedOut.Count > 0 && _handedOut.Min.At <= now - (long)Pacing.RateWindow.TotalMilliseconds)
             {
-                _handedOut.Dequeue();
+                _handedOut.Remove(_handedOut.Min);
             }
 
             var limited = Pacing.PerSecond > 0;
@@ -118,7 +119,7 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
                 from = _urgent;
             }
             else if (_ready.Count > 0 && _ready.Min.Due <= now && (!limited || (used < Pacing.PerSecond - Pacing.UrgentReserve
-                && _handedOut.Count(t => t > now - (long)Pacing.OrdinarySpacing.TotalMilliseconds) < Pacing.OrdinaryBurst)))
+                && _handedOut.Count(h => h.At > now - (long)Pacing.OrdinarySpacing.TotalMilliseconds) < Pacing.OrdinaryBurst)))
             {
                 from = _ready;
             }
@@ -134,12 +135,15 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
             line.Slot = null;
             line.Leased = true;
             line.LeaseUntil = now + (long)Pacing.Lease.TotalMilliseconds;
+            string? handOut = null;
             if (limited)
             {
-                _handedOut.Enqueue(now);
+                var seq = ++_seq;
+                _handedOut.Add((now, seq));
+                handOut = now.ToString(CultureInfo.InvariantCulture) + ":" + seq.ToString(CultureInfo.InvariantCulture);
             }
 
-            return Task.FromResult(new DeliveryTake(new DeliveryLease(slot.Id, line.Items.First!.Value), null));
+            return Task.FromResult(new DeliveryTake(new DeliveryLease(slot.Id, line.Items.First!.Value, handOut), null));
         }
     }
 
@@ -149,6 +153,7 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
         var now = Now();
         lock (_gate)
         {
+            Restamp(lease, now);
             if (!_lines.TryGetValue(lease.Line, out var line))
             {
                 return Task.FromResult(false);
@@ -181,9 +186,11 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
     public Task RetryAsync(DeliveryLease lease, TimeSpan after, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        var at = Now() + (long)after.TotalMilliseconds;
+        var now = Now();
+        var at = now + (long)after.TotalMilliseconds;
         lock (_gate)
         {
+            Restamp(lease, now);
             if (_lines.TryGetValue(lease.Line, out var line) && line.Leased)
             {
                 line.Leased = false;
@@ -259,6 +266,17 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
         }
     }
 
+    // A hand-out counts in the rate window until a window after it left its lease (Telegram counts a message when it arrives).
+    private void Restamp(DeliveryLease lease, long now)
+    {
+        if (lease.HandOut?.Split(':') is [var at, var seq]
+            && long.TryParse(at, CultureInfo.InvariantCulture, out var stamped) && long.TryParse(seq, CultureInfo.InvariantCulture, out var number))
+        {
+            _handedOut.Remove((stamped, number));
+            _handedOut.Add((now, number));
+        }
+    }
+
     private TimeSpan? NextIn(long now)
     {
         long? next = null;
@@ -283,8 +301,8 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
             // The rate holds it back: until the oldest hand-out leaves the window, or (ordinary items spread out)
             // until the last burst leaves the spacing.
             wait = _handedOut.Count >= Pacing.PerSecond - Pacing.UrgentReserve
-                ? _handedOut.Peek() + (long)Pacing.RateWindow.TotalMilliseconds - now
-                : _handedOut.ElementAt(Math.Max(0, _handedOut.Count - Pacing.OrdinaryBurst)) + (long)Pacing.OrdinarySpacing.TotalMilliseconds - now;
+                ? _handedOut.Min.At + (long)Pacing.RateWindow.TotalMilliseconds - now
+                : _handedOut.ElementAt(Math.Max(0, _handedOut.Count - Pacing.OrdinaryBurst)).At + (long)Pacing.OrdinarySpacing.TotalMilliseconds - now;
         }
 
         return TimeSpan.FromMilliseconds(Math.Max(1, wait));

@@ -12,7 +12,9 @@ public sealed record DeliveryItem(string Id, bool Urgent, byte[] Payload)
 }
 
 /// <summary>An item handed to one sender until it completes or retries it (or the lease runs out).</summary>
-public sealed record DeliveryLease(string Line, DeliveryItem Item);
+/// <param name="HandOut">This hand-out's entry in the queue's rate window (paced queues): when the item leaves the lease
+/// (sent or retried) the entry is stamped again, so a send that took long still counts for a whole window after it.</param>
+public sealed record DeliveryLease(string Line, DeliveryItem Item, string? HandOut = null);
 
 /// <summary>What <see cref="IPostbox.TakeAsync"/> found: an item, or how long until one may be due (null: nothing waits).</summary>
 public readonly record struct DeliveryTake(DeliveryLease? Lease, TimeSpan? NextIn);
