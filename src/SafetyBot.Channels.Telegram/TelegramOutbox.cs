@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Bot.Builder;
 using Microsoft.Extensions.Options;
 using SafetyBot.Core.Delivery;
+using SafetyBot.Core.Pipeline;
 using SafetyBot.Core.Transcripts;
 
 namespace SafetyBot.Channels.Telegram;
@@ -116,6 +117,7 @@ internal sealed class TelegramReplayGuard(IStatePropertyAccessor<TelegramPending
         if (pending.UpdateId == updateId)
         {
             turn.Replies.AddRange(pending.Replies.Select(r => new DeliveryItem(r.Id, r.Urgent, r.Payload)));
+            turnContext.TurnState[TurnKeys.Replayed] = true; // its words and replies are in the transcript from the first time
             return;
         }
 

@@ -135,6 +135,12 @@ public sealed class TelegramDurabilityTests : IAsyncLifetime
         var after = _telegram.MessagesTo(chat).Skip(before).ToList();
         var resent = Assert.Single(after); // the saved reply, not a second run of the turn on state it already changed
         Assert.Equal(Text("menu.prompt"), resent.Text);
+
+        // The transcript holds the person's words and the reply once, as they happened.
+        var transcript = await host.Services.GetRequiredService<SafetyBot.Core.Transcripts.ITranscriptArchive>()
+            .ReadAsync(SafetyBot.Core.Conversations.ConversationKey.For("telegram", chat.ToString(System.Globalization.CultureInfo.InvariantCulture)), CancellationToken.None);
+        Assert.Single(transcript, e => e.Text == Text("welcome.safe_yes"));
+        Assert.Single(transcript, e => e.Text == Text("menu.prompt"));
     }
 
     [Fact]

@@ -36,7 +36,7 @@ public sealed class TranscriptMiddleware(ITranscriptArchive archive, TimeProvide
 
         await next(cancellationToken).ConfigureAwait(false);
 
-        if (TurnKeys.IsErased(turnContext) || entries.Count == 0)
+        if (TurnKeys.IsErased(turnContext) || TurnKeys.IsReplayed(turnContext) || entries.Count == 0)
         {
             return;
         }

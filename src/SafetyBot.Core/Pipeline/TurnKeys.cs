@@ -16,6 +16,9 @@ public static class TurnKeys
     /// <summary>Set on a proactive turn that carries a hotline staff member's words.</summary>
     public const string StaffMessage = "SafetyBot.StaffMessage";
 
+    /// <summary>Set by a channel adapter that answers a turn again from the replies saved the first time: it was recorded then.</summary>
+    public const string Replayed = "SafetyBot.Replayed";
+
     /// <summary>Set by a channel adapter: the browser's or client's preferred locale when the activity has none.</summary>
     public const string ClientLocale = "SafetyBot.ClientLocale";
 
@@ -23,6 +26,12 @@ public static class TurnKeys
     {
         ArgumentNullException.ThrowIfNull(turnContext);
         return turnContext.TurnState.Get<string>(Language) ?? Localization.TextCatalog.DefaultLanguage;
+    }
+
+    public static bool IsReplayed(ITurnContext turnContext)
+    {
+        ArgumentNullException.ThrowIfNull(turnContext);
+        return turnContext.TurnState.TryGetValue(Replayed, out var v) && v is true;
     }
 
     public static bool IsErased(ITurnContext turnContext)
