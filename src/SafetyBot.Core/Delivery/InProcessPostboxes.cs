@@ -26,6 +26,7 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
     private const int MaxReceipts = 100_000;
     private readonly Dictionary<string, long> _receipts = new(StringComparer.Ordinal);
     private readonly Queue<(string Receipt, long Until)> _receiptOrder = new();
+    private readonly SortedSet<(long Until, string Id)> _leased = []; // lines out with a sender, by when their lease runs out
     private readonly SortedSet<(long At, long Seq)> _handedOut = []; // the rate window: hand-outs, stamped again when they leave their lease
     private long _seq;
 
@@ -100,9 +101,11 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
         var now = Now();
         lock (_gate)
         {
-            foreach (var (id, expired) in _lines.Where(l => l.Value.Leased && l.Value.LeaseUntil <= now).ToList())
+            while (_leased.Count > 0 && _leased.Min.Until <= now)
             {
-                expired.Leased = false;
+                var id = _leased.Min.Id;
+                var expired = _lines[id];
+                Release(id, expired);
                 Schedule(id, expired, now, now);
             }
 
@@ -135,6 +138,7 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
             line.Slot = null;
             line.Leased = true;
             line.LeaseUntil = now + (long)Pacing.Lease.TotalMilliseconds;
+            _leased.Add((line.LeaseUntil, slot.Id));
             string? handOut = null;
             if (limited)
             {
@@ -176,7 +180,7 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
                 line.Ids.Add((sent, now));
             }
 
-            line.Leased = false;
+            Release(lease.Line, line);
             line.NotBefore = now + (long)Pacing.PerLine.TotalMilliseconds;
             Schedule(lease.Line, line, line.NotBefore, now);
             return Task.FromResult(true);
@@ -193,7 +197,7 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
             Restamp(lease, now);
             if (_lines.TryGetValue(lease.Line, out var line) && line.Leased)
             {
-                line.Leased = false;
+                Release(lease.Line, line);
                 Schedule(lease.Line, line, at, at);
             }
         }
@@ -212,6 +216,7 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
             }
 
             Unschedule(entry);
+            Release(id, entry);
             var from = since.ToUnixTimeMilliseconds();
             return Task.FromResult<IReadOnlyList<long>>(entry.Ids.Where(i => i.At >= from).Select(i => i.Id).Distinct().ToList());
         }
@@ -226,6 +231,15 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
     }
 
     private long Now() => clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private void Release(string id, Line line)
+    {
+        if (line.Leased)
+        {
+            _leased.Remove((line.LeaseUntil, id));
+            line.Leased = false;
+        }
+    }
 
     private Line LineOf(string id)
     {
@@ -292,7 +306,7 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
 
         if (next is null)
         {
-            return _lines.Values.Any(l => l.Leased) ? TimeSpan.FromMilliseconds(Math.Max(1, _lines.Values.Where(l => l.Leased).Min(l => l.LeaseUntil) - now)) : null;
+            return _leased.Count > 0 ? TimeSpan.FromMilliseconds(Math.Max(1, _leased.Min.Until - now)) : null;
         }
 
         var wait = Math.Max(next.Value - now, 0);
