@@ -72,7 +72,7 @@ public sealed partial class TelegramRehearsal(
     /// <summary>Per language: a greeting, /start, the first button of the answer, and a crisis message from a new chat; then a sticker.</summary>
     private async Task RehearseTurnsAsync(StageCounts counts, CancellationToken cancellationToken)
     {
-        await using var stage = BuildStage();
+        await using var stage = BuildStage(configuration, content, analyzer, options.Value);
         var adapter = stage.GetRequiredService<TelegramAdapter>();
         var outbox = stage.GetRequiredService<TelegramOutbox>();
         var polling = stage.GetRequiredService<TelegramPollingService>();
@@ -124,10 +124,18 @@ public sealed partial class TelegramRehearsal(
             .SelectMany(r => r.Examples)
             .FirstOrDefault(e => analyzer.Analyze(e, language, MessageRole.User).Crisis);
 
-    // A private copy of what a Telegram turn uses. Content and the analyzer are the host's (read-only); everything that
-    // keeps or sends something is in-process and is dropped with the stage.
-    private ServiceProvider BuildStage()
+    /// <summary>
+    /// A private copy of what a Telegram turn uses (its adapter, outbox, sender and polling service). Content and the
+    /// analyzer are the caller's (read-only); everything that keeps or sends something is in-process and is dropped with
+    /// the stage, and its Bot API answers inside the process. The start-up rehearsal uses it, and so does
+    /// <c>bench/SafetyBot.Bench.Turn</c> to measure a turn's own cost.
+    /// </summary>
+    public static ServiceProvider BuildStage(IConfiguration configuration, BotContent content, SafetyAnalyzer analyzer, TelegramOptions options)
     {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(analyzer);
+        ArgumentNullException.ThrowIfNull(options);
         var services = new ServiceCollection();
         services.AddSingleton(configuration);
         services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
@@ -139,8 +147,8 @@ public sealed partial class TelegramRehearsal(
         {
             BotToken = "1:rehearsal",
             PaceMessages = false,
-            MaxConcurrentSends = options.Value.MaxConcurrentSends,
-            SendLeaseSeconds = options.Value.SendLeaseSeconds,
+            MaxConcurrentSends = options.MaxConcurrentSends,
+            SendLeaseSeconds = options.SendLeaseSeconds,
         }));
         services.AddSingleton<ITelegramBotClient>(new TelegramBotClient(
             new TelegramBotClientOptions("1:rehearsal", "http://rehearsal.invalid") { RetryCount = 0 },

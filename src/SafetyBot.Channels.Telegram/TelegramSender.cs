@@ -27,7 +27,8 @@ public sealed partial class TelegramSender(
 
     protected override Task HandleAsync(DeliveryLease lease) => SendAsync(lease, CancellationToken.None);
 
-    internal async Task SendAsync(DeliveryLease lease, CancellationToken cancellationToken)
+    /// <summary>Sends one message of the outbox, then completes or retries its lease.</summary>
+    public async Task SendAsync(DeliveryLease lease, CancellationToken cancellationToken)
     {
         OutgoingMessage message;
         try
