@@ -27,8 +27,14 @@ fi
 
 work="$(mktemp -d -t safetybot-test-XXXXXX)"
 cleanup() {
-  if [ -f "$work/redis.pid" ]; then kill "$(cat "$work/redis.pid")" 2>/dev/null || true; fi
-  rm -rf "$work"
+  # Stop redis-server and let it finish writing its log before its directory goes, so nothing prints after the
+  # result line.
+  if [ -f "$work/redis.pid" ]; then
+    pid="$(cat "$work/redis.pid")"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  rm -rf "$work" 2>/dev/null || true
 }
 trap cleanup EXIT
 

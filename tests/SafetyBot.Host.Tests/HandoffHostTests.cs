@@ -54,6 +54,7 @@ public sealed class HandoffHostTests
         var fromStaff = await person.NextBotMessageAsync();
         Assert.Equal("Hi, I'm here with you. <b>Take your time.</b>", DirectLineTestClient.TextOf(fromStaff));
         Assert.Equal("plain", (string?)fromStaff["textFormat"]);
+        Assert.Equal("staff", (string?)fromStaff["channelData"]?["sender"]); // the web chat shows a person wrote it
         Assert.Equal(DeskOutcome.NotYours, await desk.SendAsync(waiting.Entry.Conversation, "boris", "hello"));
 
         var said = await person.SayAsync("he said he would post my photos tonight");

@@ -82,10 +82,14 @@ async function main() {
     const reply = "I'm here with you. <b>Take your time.</b>";
     await staff.fill('[data-testid="reply"]', reply);
     await staff.click('[data-testid="send"]');
-    await waitFor('staff-reply-reaches-the-widget', async () => (await texts(person, '[data-testid="msg-bot"]')).some((t) => t.endsWith(reply)),
-      { timeoutMs: 15000, describe: async () => JSON.stringify((await texts(person, '[data-testid="msg-bot"]')).slice(-2)) });
-    const bold = await person.$$('[data-testid="msg-bot"] b');
+    // A person's words are shown as theirs, on screen as well as to screen readers, not as the bot's.
+    await waitFor('staff-reply-reaches-the-widget', async () => (await texts(person, '[data-testid="msg-staff"]')).some((t) => t.endsWith(reply)),
+      { timeoutMs: 15000, describe: async () => JSON.stringify((await texts(person, '[data-testid="msg-staff"], [data-testid="msg-bot"]')).slice(-2)) });
+    const bold = await person.$$('[data-testid="msg-staff"] b');
     assert('staff-reply-reaches-the-widget', bold.length === 0, 'the reply was rendered as HTML');
+    const who = await person.locator('[data-testid="msg-staff"] .sb-who').last();
+    assert('staff-reply-reaches-the-widget', (await who.innerText()).startsWith('A person from the helpline'), 'the reply does not say a person from the helpline wrote it');
+    assert('staff-reply-reaches-the-widget', await who.isVisible(), 'who wrote the reply is not shown on screen');
   });
 
   await report.check('person-reply-reaches-the-console', async () => {

@@ -122,7 +122,7 @@
     var labels = el.log.querySelectorAll('.sb-msg');
     for (var i = 0; i < labels.length; i++) {
       var who = labels[i].querySelector('.sb-who');
-      if (who) who.textContent = (labels[i].dataset.role === 'user' ? t('you_said') : t('bot_said')) + ': ';
+      if (who) who.textContent = whoSaid(labels[i].dataset.role);
     }
   }
 
@@ -344,7 +344,8 @@
 
     hideTyping();
     clearActions();
-    if (typeof a.text === 'string' && a.text.trim()) addMessage('bot', a.text);
+    var fromStaff = a.channelData && a.channelData.sender === 'staff';
+    if (typeof a.text === 'string' && a.text.trim()) addMessage(fromStaff ? 'staff' : 'bot', a.text);
     if (a.suggestedActions && Array.isArray(a.suggestedActions.actions)) renderActions(a.suggestedActions.actions);
   }
 
@@ -360,11 +361,12 @@
     var item = document.createElement('div');
     item.className = 'sb-msg sb-msg--' + role;
     item.dataset.role = role;
-    item.dataset.testid = role === 'user' ? 'msg-user' : 'msg-bot';
+    item.dataset.testid = 'msg-' + role;
     if (state) item.dataset.state = state;
     var who = document.createElement('span');
-    who.className = 'sb-who sb-visually-hidden';
-    who.textContent = (role === 'user' ? t('you_said') : t('bot_said')) + ': ';
+    // A helpline staff member's words say so on screen; the others' speaker is read out to screen readers only.
+    who.className = role === 'staff' ? 'sb-who' : 'sb-who sb-visually-hidden';
+    who.textContent = whoSaid(role);
     var body = document.createElement('p');
     body.className = 'sb-text';
     body.textContent = text;
@@ -373,6 +375,10 @@
     el.log.appendChild(item);
     scrollToEnd();
     return item;
+  }
+
+  function whoSaid(role) {
+    return (role === 'user' ? t('you_said') : role === 'staff' ? t('staff_said') : t('bot_said')) + ': ';
   }
 
   function renderActions(actions) {

@@ -1,5 +1,6 @@
 using Microsoft.Bot.Builder;
 using Microsoft.Bot.Schema;
+using Newtonsoft.Json.Linq;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Newtonsoft.Json;
@@ -73,6 +74,8 @@ public sealed class HotlineDesk(
             turn.TurnState[TurnKeys.StaffMessage] = true;
             var message = MessageFactory.Text(text);
             message.TextFormat = TextFormatTypes.Plain;
+            // So a channel that can show who wrote it (the web chat) shows a person from the helpline, not the bot.
+            message.ChannelData = new JObject { [StaffSender.Property] = StaffSender.Staff };
             await turn.SendActivityAsync(message, ct).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
         return DeskOutcome.Done;
@@ -249,4 +252,11 @@ public sealed class HotlineDesk(
 
     private string Text(ConversationData data, string key) =>
         content.Catalog.Format(data.Language ?? "en", key);
+}
+
+/// <summary>How an outgoing activity says that a hotline staff member wrote it: <c>channelData.sender = "staff"</c>.</summary>
+public static class StaffSender
+{
+    public const string Property = "sender";
+    public const string Staff = "staff";
 }
