@@ -128,9 +128,11 @@ public sealed partial class TelegramRehearsal(
     /// A private copy of what a Telegram turn uses (its adapter, outbox, sender and polling service). Content and the
     /// analyzer are the caller's (read-only); everything that keeps or sends something is in-process and is dropped with
     /// the stage, and its Bot API answers inside the process. The start-up rehearsal uses it, and so does
-    /// <c>bench/SafetyBot.Bench.Turn</c> to measure a turn's own cost.
+    /// <c>bench/SafetyBot.Bench.Turn</c> to measure a turn's own cost (which may swap the stores with
+    /// <paramref name="configure"/>, run after everything else is registered).
     /// </summary>
-    public static ServiceProvider BuildStage(IConfiguration configuration, BotContent content, SafetyAnalyzer analyzer, TelegramOptions options)
+    public static ServiceProvider BuildStage(IConfiguration configuration, BotContent content, SafetyAnalyzer analyzer, TelegramOptions options,
+        Action<IServiceCollection>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(content);
@@ -157,6 +159,7 @@ public sealed partial class TelegramRehearsal(
         services.AddSingleton<TelegramAdapter>();
         services.AddSingleton<TelegramPollingService>();
         services.AddSingleton<TelegramSender>();
+        configure?.Invoke(services);
         return services.BuildServiceProvider();
     }
 
