@@ -44,8 +44,13 @@ public sealed partial class RedisConnection : IDisposable
 
         _multiplexer.ConnectionFailed += (_, e) => LogConnectionLost(logger, e.EndPoint, e.FailureType);
         _multiplexer.ConnectionRestored += (_, e) => LogConnectionRestored(logger, e.EndPoint);
+        _logger = logger;
+        AwaitSubscriptionConnection();
         LogConnected(logger, configuration.EndPoints.Count);
     }
+
+    private readonly ILogger _logger;
+    private volatile bool _disposed;
 
     public IConnectionMultiplexer Multiplexer => _multiplexer;
 
@@ -55,7 +60,74 @@ public sealed partial class RedisConnection : IDisposable
 
     public RedisKey Key(string suffix) => Prefix + suffix;
 
-    public void Dispose() => _multiplexer.Dispose();
+    public void Dispose()
+    {
+        _disposed = true;
+        _multiplexer.Dispose();
+    }
+
+    /// <summary>
+    /// Listens on a channel. Commands fail fast while a connection is down, and the subscription connection may still
+    /// be opening just after start-up: then the subscription is made again in the background until it holds (until
+    /// then, whoever listens learns of changes by its own polling).
+    /// </summary>
+    public void Subscribe(RedisChannel channel, Action<RedisChannel, RedisValue> handler)
+    {
+        try
+        {
+            _multiplexer.GetSubscriber().Subscribe(channel, handler);
+        }
+        catch (RedisConnectionException)
+        {
+            _ = SubscribeLaterAsync(channel, handler);
+        }
+    }
+
+    private async Task SubscribeLaterAsync(RedisChannel channel, Action<RedisChannel, RedisValue> handler)
+    {
+        for (var attempt = 1; !_disposed; attempt++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5_000, 100 * attempt))).ConfigureAwait(false);
+            try
+            {
+                await _multiplexer.GetSubscriber().SubscribeAsync(channel, handler).ConfigureAwait(false);
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (RedisConnectionException)
+            {
+                if (attempt % 20 == 0)
+                {
+                    LogSubscriptionPending(_logger, attempt);
+                }
+            }
+        }
+    }
+
+    // Opens the subscription connection now (a subscription to a channel nobody publishes on), so the first real
+    // subscriptions do not meet it still opening; bounded, and start-up goes on without it.
+    private void AwaitSubscriptionConnection()
+    {
+        var channel = RedisChannel.Literal(Prefix + "connected");
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            try
+            {
+                _multiplexer.GetSubscriber().Subscribe(channel, static (_, _) => { });
+                return;
+            }
+            catch (RedisConnectionException)
+            {
+                Thread.Sleep(100);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Still cannot listen on Redis after {Attempts} attempts; changes are noticed by polling meanwhile")]
+    private static partial void LogSubscriptionPending(ILogger logger, int attempts);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Connected to Redis ({EndpointCount} endpoint(s))")]
     private static partial void LogConnected(ILogger logger, int endpointCount);

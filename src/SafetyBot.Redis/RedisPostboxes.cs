@@ -217,7 +217,7 @@ public sealed class RedisPostbox : IPostbox
         _leased = _prefix + "leased";
         _rate = _prefix + "rate";
         _channel = redis.Prefix + "dq:" + name + ":added";
-        redis.Multiplexer.GetSubscriber().Subscribe(RedisChannel.Literal(_channel), (_, _) => Added?.Invoke());
+        redis.Subscribe(RedisChannel.Literal(_channel), (_, _) => Added?.Invoke());
     }
 
     public string Name { get; }

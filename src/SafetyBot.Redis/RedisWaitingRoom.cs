@@ -153,7 +153,7 @@ public sealed class RedisWaitingRoom : IWaitingRoom, IDisposable
         _entryPrefix = redis.Prefix + "handoff:{q}:entry:";
         _channelName = redis.Prefix + "handoff:changed";
         _channel = RedisChannel.Literal(_channelName);
-        redis.Multiplexer.GetSubscriber().Subscribe(_channel, (_, _) => Changed?.Invoke());
+        redis.Subscribe(_channel, (_, _) => Changed?.Invoke());
     }
 
     public event Action? Changed;
