@@ -34,16 +34,8 @@ internal sealed class TurnRecorder
     public int ReplyBeforePostResponse { get; set; }
 }
 
-/// <summary>CPU time of the processes in play, machine CPU and Redis command counts at one instant.</summary>
-internal sealed record ResourceSnapshot(
-    long Timestamp,
-    TimeSpan ServerCpu,
-    TimeSpan RedisCpu,
-    TimeSpan DriverCpu,
-    double MachineBusySeconds,
-    double MachineTotalSeconds,
-    IReadOnlyDictionary<string, long>? RedisCalls,
-    IReadOnlyDictionary<string, TimeSpan> ServerThreads)
+/// <summary>CPU of the processes in play and Redis command counts at one instant.</summary>
+internal sealed record ResourceSnapshot(CpuSnapshot Cpu, IReadOnlyDictionary<string, long>? RedisCalls)
 {
     public static async Task<ResourceSnapshot> TakeAsync(Target target)
     {
@@ -60,42 +52,8 @@ internal sealed record ResourceSnapshot(
             }
         }
 
-        var (busy, total) = ProcStats.MachineCpu();
-        return new ResourceSnapshot(Stopwatch.GetTimestamp(), ProcStats.CpuTime(target.Server.Id),
-            target.Redis is null ? TimeSpan.Zero : ProcStats.CpuTime(target.Redis.Process.Id),
-            ProcStats.CpuTime(Environment.ProcessId), busy, total, calls, ProcStats.CpuByThreadName(target.Server.Id));
+        return new ResourceSnapshot(CpuSnapshot.Take(target.Server.Id, target.Redis?.Process.Id), calls);
     }
-}
-
-/// <summary>Where the CPU went between two snapshots, in cores busy (of <see cref="Environment.ProcessorCount"/>).</summary>
-internal sealed record CpuSplit(double Seconds, double ServerCores, double RedisCores, double DriverCores, double MachineCores, string ServerThreads)
-{
-    public static CpuSplit Between(ResourceSnapshot before, ResourceSnapshot after)
-    {
-        var seconds = (after.Timestamp - before.Timestamp) / (double)Stopwatch.Frequency;
-        var machineShare = after.MachineTotalSeconds > before.MachineTotalSeconds
-            ? (after.MachineBusySeconds - before.MachineBusySeconds) / (after.MachineTotalSeconds - before.MachineTotalSeconds)
-            : 0;
-        return new CpuSplit(seconds,
-            (after.ServerCpu - before.ServerCpu).TotalSeconds / seconds,
-            (after.RedisCpu - before.RedisCpu).TotalSeconds / seconds,
-            (after.DriverCpu - before.DriverCpu).TotalSeconds / seconds,
-            machineShare * Environment.ProcessorCount,
-            ThreadSplit(before.ServerThreads, after.ServerThreads, seconds));
-    }
-
-    /// <summary>Server CPU by thread name; threads that ended in between are not seen (thread-pool threads retire).</summary>
-    private static string ThreadSplit(IReadOnlyDictionary<string, TimeSpan> before, IReadOnlyDictionary<string, TimeSpan> after, double seconds)
-    {
-        var busy = after
-            .Select(t => (Name: t.Key, Cores: (t.Value - before.GetValueOrDefault(t.Key)).TotalSeconds / seconds))
-            .Where(t => t.Cores >= 0.005)
-            .OrderByDescending(t => t.Cores);
-        return string.Join(", ", busy.Select(t => $"{t.Name} {t.Cores:F2}"));
-    }
-
-    /// <summary>Cores busy with processes outside this benchmark (other builds or tests on the machine).</summary>
-    public double OtherCores => Math.Max(0, MachineCores - ServerCores - RedisCores - DriverCores);
 }
 
 internal static class Stats

@@ -29,11 +29,11 @@ internal sealed record TurnResult(
     public double TurnsPerSecond => WindowSeconds > 0 ? Turns / WindowSeconds : 0;
 
     /// <summary>Server CPU time per measured turn, in microseconds.</summary>
-    public double ServerCpuPerTurnUs => Turns > 0 ? Cpu.ServerCores * Cpu.Seconds / Turns * 1e6 : 0;
+    public double ServerCpuPerTurnUs => Cpu.MicrosecondsPer(Cpu.ServerCores, Turns);
 
-    public double RedisCpuPerTurnUs => Turns > 0 ? Cpu.RedisCores * Cpu.Seconds / Turns * 1e6 : 0;
+    public double RedisCpuPerTurnUs => Cpu.MicrosecondsPer(Cpu.RedisCores, Turns);
 
-    public double DriverCpuPerTurnUs => Turns > 0 ? Cpu.DriverCores * Cpu.Seconds / Turns * 1e6 : 0;
+    public double DriverCpuPerTurnUs => Cpu.MicrosecondsPer(Cpu.DriverCores, Turns);
 }
 
 /// <summary>
@@ -106,7 +106,7 @@ internal static class TurnLoad
             Stats.Ms(Stats.Percentile(replies, 0.99)), Stats.Ms(Stats.Percentile(replies, 1.0)),
             Stats.Ms(Stats.Percentile(posts, 0.50)), Stats.Ms(Stats.Percentile(posts, 0.99)),
             turns > 0 ? recorders.Sum(r => r.ReplyBeforePostResponse) / (double)turns : 0,
-            errors, conversations.Sum(c => c.BadFrames), CpuSplit.Between(before, after), server, redis, redisCalls.PerTurn, redisCalls.Mix);
+            errors, conversations.Sum(c => c.BadFrames), CpuSplit.Between(before.Cpu, after.Cpu), server, redis, redisCalls.PerTurn, redisCalls.Mix);
         Print(result, target);
         return result;
     }
@@ -209,7 +209,7 @@ internal static class TurnLoad
         Console.WriteLine($"   POST response p50 {r.PostP50Ms:F1} ms, p99 {r.PostP99Ms:F1} ms; reply on the socket before the POST response in {r.ReplyBeforePostShare:P0} of turns");
         Console.WriteLine($"   errors in the measured window: {r.Errors.Measured} ({r.Errors.Describe(measured: true)}); while opening/warming up: {r.Errors.Other} ({r.Errors.Describe(measured: false)}); unreadable frames: {r.BadFrames}");
         Console.WriteLine($"   CPU, cores busy of {Environment.ProcessorCount}: server {r.Cpu.ServerCores:F2}, redis {r.Cpu.RedisCores:F2}, driver {r.Cpu.DriverCores:F2}, other processes {r.Cpu.OtherCores:F2} (whole machine {r.Cpu.MachineCores:F2})");
-        Console.WriteLine($"   server CPU by thread, cores: {r.Cpu.ServerThreads}");
+        Console.WriteLine($"   server CPU by thread, cores: {r.Cpu.ServerThreadCores}");
         Console.WriteLine($"   CPU per turn: server {r.ServerCpuPerTurnUs:F0} µs, redis {r.RedisCpuPerTurnUs:F0} µs, driver {r.DriverCpuPerTurnUs:F0} µs");
         if (target.Redis is not null)
         {

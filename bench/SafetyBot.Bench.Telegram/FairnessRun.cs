@@ -62,11 +62,7 @@ internal static class FairnessRun
         await WarmUpAsync(emulator, options.WarmUp, cancellationToken);
         var users = NewUsers(emulator, options.Users, options.Crisis);
 
-        var self = Process.GetCurrentProcess();
-        var benchCpuBefore = self.TotalProcessorTime;
-        var hostCpuBefore = ProcStats.CpuTime(host.Process.Id);
-        var machineBefore = ProcStats.MachineCpu();
-        var wall = Stopwatch.StartNew();
+        var before = CpuSnapshot.Take(host.Process.Id, host.Redis.Process.Id);
 
         var clock = emulator.Clock;
         var first = clock.GetUtcNow();
@@ -79,10 +75,7 @@ internal static class FairnessRun
         Console.WriteLine($"  posted {users.Length} updates in {(clock.GetUtcNow() - first).TotalSeconds:F2} s; waiting for every user's replies…");
         var watch = await WatchAsync(emulator, users, first, options.StallTimeout, cancellationToken);
 
-        var benchCpu = (self.TotalProcessorTime - benchCpuBefore).TotalSeconds;
-        var hostCpu = (ProcStats.CpuTime(host.Process.Id) - hostCpuBefore).TotalSeconds;
-        var machineAfter = ProcStats.MachineCpu();
-        var seconds = wall.Elapsed.TotalSeconds;
+        var cpu = CpuSplit.Between(before, CpuSnapshot.Take(host.Process.Id, host.Redis.Process.Id));
         var hostPeakRss = ProcStats.Memory(host.Process.Id)?.PeakRssKb ?? -1;
         var benchPeakRss = ProcStats.Memory(Environment.ProcessId)?.PeakRssKb ?? -1;
         host.ReportProblems();
@@ -126,10 +119,9 @@ internal static class FairnessRun
         Console.WriteLine();
 
         PrintSends(emulator, users);
-        Console.WriteLine($"host: CPU {hostCpu:F1} s over {seconds:F1} s wall ({hostCpu / seconds:F2} cores), peak RSS (VmHWM) {hostPeakRss / 1024.0:F0} MB");
-        Console.WriteLine($"bench process (emulator + driver): CPU {benchCpu:F1} s ({benchCpu / seconds:F2} cores), of which the watcher's {watch.Scans} scans {watch.ScanSeconds:F2} s; peak RSS {benchPeakRss / 1024.0:F0} MB");
-        var machineBusy = (machineAfter.BusySeconds - machineBefore.BusySeconds) / Math.Max(machineAfter.TotalSeconds - machineBefore.TotalSeconds, 1e-9);
-        Console.WriteLine($"machine CPU busy during the run: {machineBusy:P0} of {Environment.ProcessorCount} cores");
+        Console.WriteLine($"host: CPU {cpu.ServerCores * cpu.Seconds:F1} s over {cpu.Seconds:F1} s wall ({cpu.ServerCores:F2} cores), peak RSS (VmHWM) {hostPeakRss / 1024.0:F0} MB");
+        Console.WriteLine($"bench process (emulator + driver): CPU {cpu.DriverCores * cpu.Seconds:F1} s ({cpu.DriverCores:F2} cores), of which the watcher's {watch.Scans} scans {watch.ScanSeconds:F2} s; peak RSS {benchPeakRss / 1024.0:F0} MB");
+        Console.WriteLine($"machine CPU busy during the run: {cpu.MachineCores / Environment.ProcessorCount:P0} of {Environment.ProcessorCount} cores");
         Console.WriteLine();
 
         var p99 = Percentiles.Of(crisisLatencies, 99);

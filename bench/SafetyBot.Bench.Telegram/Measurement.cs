@@ -8,7 +8,7 @@ internal sealed record PhaseResult(string Mode, int Updates, int Replies, double
     public double UpdatesPerSecond => Seconds > 0 ? Replies / Seconds : 0;
 
     /// <summary>Where the CPU went during the phase (filled in by the caller).</summary>
-    public string Cpu { get; init; } = string.Empty;
+    public CpuSplit? Cpu { get; init; }
 
     public double Percentile(double p) => Percentiles.Of(LatenciesMs, p);
 

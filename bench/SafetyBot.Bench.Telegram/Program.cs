@@ -97,14 +97,15 @@ internal static class Program
         Console.WriteLine("[1/2] baseline: bare Telegram.Bot loop, in-process");
         var baseline = await RunBaselineAsync(options.Chats, perChat, options.StallTimeout, cancellationToken);
         Print(baseline);
-        Console.WriteLine("  " + baseline.Cpu);
+        Console.WriteLine("  " + CpuPerUpdate(baseline, host: false));
 
         Console.WriteLine();
         Console.WriteLine("[2/2] SafetyBot host (child process) + redis-server");
-        var (safetyBot, peakRssKb, hostCpu) = await RunSafetyBotAsync(hostDll, workspace, options, perChat, cancellationToken);
+        var (safetyBot, peakRssKb) = await RunSafetyBotAsync(hostDll, workspace, options, perChat, cancellationToken);
         Print(safetyBot);
-        Console.WriteLine($"  host peak RSS (VmHWM): {peakRssKb / 1024.0:F0} MB; host CPU during the measured phase: {hostCpu:F1} s over {safetyBot.Seconds:F1} s wall ({hostCpu / Math.Max(safetyBot.Seconds, 1e-9):F2} cores)");
-        Console.WriteLine("  " + safetyBot.Cpu);
+        var hostCpu = safetyBot.Cpu!.ServerCores * safetyBot.Cpu.Seconds;
+        Console.WriteLine($"  host peak RSS (VmHWM): {peakRssKb / 1024.0:F0} MB; host CPU during the measured phase: {hostCpu:F1} s over {safetyBot.Seconds:F1} s wall ({safetyBot.Cpu.ServerCores:F2} cores)");
+        Console.WriteLine("  " + CpuPerUpdate(safetyBot, host: true));
 
         Console.WriteLine();
         Console.WriteLine("| mode | updates/s | p50 ms | p99 ms | errors |");
@@ -130,7 +131,7 @@ internal static class Program
         var before = CpuSnapshot.Take(null, null);
         var result = await Measurement.RunAsync("bare Telegram.Bot loop", emulator, chats, perChat, "helplines", 1,
             reply => reply.Text == "ok", stallTimeout, cancellationToken);
-        result = result with { Cpu = CpuSnapshot.Take(null, null).Since(before, result.Replies) };
+        result = result with { Cpu = CpuSplit.Between(before, CpuSnapshot.Take(null, null)) };
         if (loop.SendFailures > 0 || emulator.UnexpectedErrors.Count > 0)
         {
             Console.WriteLine($"  sendMessage failures: {loop.SendFailures}; emulator errors: {emulator.UnexpectedErrors.Count}");
@@ -139,7 +140,22 @@ internal static class Program
         return result;
     }
 
-    private static async Task<(PhaseResult Result, long PeakRssKb, double HostCpuSeconds)> RunSafetyBotAsync(
+    /// <summary>µs of CPU per reply for each process, how busy the machine was, and the host's busiest thread kinds.</summary>
+    private static string CpuPerUpdate(PhaseResult phase, bool host)
+    {
+        var cpu = phase.Cpu!;
+        string Us(double cores) => cpu.MicrosecondsPer(cores, phase.Replies).ToString("F0", CultureInfo.InvariantCulture);
+        var text = $"CPU per update: bench process (emulator, driver{(host ? string.Empty : ", bare loop")}) {Us(cpu.DriverCores)} µs";
+        if (host)
+        {
+            var threads = cpu.ServerThreads.Take(4).Select(t => $"{t.Name} {Us(t.Cores)}");
+            text += $", host {Us(cpu.ServerCores)} µs ({string.Join(", ", threads)}), redis-server {Us(cpu.RedisCores)} µs";
+        }
+
+        return text + $"; machine busy {(cpu.MachineCores / Environment.ProcessorCount).ToString("P0", CultureInfo.InvariantCulture)} of {Environment.ProcessorCount} cores";
+    }
+
+    private static async Task<(PhaseResult Result, long PeakRssKb)> RunSafetyBotAsync(
         string hostDll, string workspace, Options options, int perChat, CancellationToken cancellationToken)
     {
         await using var emulator = await TelegramBotApiEmulator.StartAsync("100002:bench-safetybot", new TelegramBotApiEmulatorOptions { RecordCalls = false }, cancellationToken);
@@ -155,12 +171,10 @@ internal static class Program
 
         // "helplines" in an English chat, which suggests no country, is answered with one question: which country.
         var askCountry = EnglishText(hostDll, "helplines.ask_country");
-        var cpuBefore = ProcStats.CpuTime(host.Process.Id);
         var before = CpuSnapshot.Take(host.Process.Id, host.Redis.Process.Id);
         var result = await Measurement.RunAsync("SafetyBot (Redis)", emulator, chats, perChat, "helplines", WelcomeMessages,
             reply => reply.Text == askCountry, options.StallTimeout, cancellationToken);
-        var cpu = (ProcStats.CpuTime(host.Process.Id) - cpuBefore).TotalSeconds;
-        result = result with { Cpu = CpuSnapshot.Take(host.Process.Id, host.Redis.Process.Id).Since(before, result.Replies) };
+        result = result with { Cpu = CpuSplit.Between(before, CpuSnapshot.Take(host.Process.Id, host.Redis.Process.Id)) };
         var peak = ProcStats.Memory(host.Process.Id)?.PeakRssKb ?? -1;
         host.ReportProblems();
         if (emulator.UnexpectedErrors.Count > 0)
@@ -168,7 +182,7 @@ internal static class Program
             Console.WriteLine($"  emulator errors: {emulator.UnexpectedErrors.Count}");
         }
 
-        return (result, peak, cpu);
+        return (result, peak);
     }
 
     /// <summary>On Telegram the welcome is four messages: greeting, emergency number, the 48-hour note, "is it safe to talk?".</summary>
@@ -308,35 +322,4 @@ internal sealed record Options(
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
             ? n
             : throw new BenchException($"{name} takes a whole number, not '{value}'.");
-}
-
-/// <summary>CPU of the machine and of each process of a run, to say where the time per update went.</summary>
-internal sealed record CpuSnapshot(TimeSpan Bench, TimeSpan Host, TimeSpan Redis, double MachineBusy, double MachineTotal, Dictionary<string, TimeSpan> HostThreads)
-{
-    public static CpuSnapshot Take(int? host, int? redis)
-    {
-        var machine = ProcStats.MachineCpu();
-        return new CpuSnapshot(ProcStats.CpuTime(Environment.ProcessId), host is { } h ? ProcStats.CpuTime(h) : TimeSpan.Zero,
-            redis is { } r ? ProcStats.CpuTime(r) : TimeSpan.Zero, machine.BusySeconds, machine.TotalSeconds,
-            host is { } pid ? ProcStats.CpuByThreadName(pid) : []);
-    }
-
-    /// <summary>µs of CPU per reply for each process, how busy the machine was, and the host's busiest thread kinds.</summary>
-    public string Since(CpuSnapshot before, int replies)
-    {
-        var n = Math.Max(replies, 1);
-        string Us(TimeSpan now, TimeSpan then) => ((now - then).TotalMicroseconds / n).ToString("F0", CultureInfo.InvariantCulture);
-        var busy = (MachineBusy - before.MachineBusy) / Math.Max(MachineTotal - before.MachineTotal, 1e-9);
-        var text = $"CPU per update: bench process (emulator, driver{(Host == TimeSpan.Zero ? ", bare loop" : string.Empty)}) {Us(Bench, before.Bench)} µs";
-        if (Host != TimeSpan.Zero)
-        {
-            var threads = HostThreads
-                .Select(t => (t.Key, Us: (t.Value - before.HostThreads.GetValueOrDefault(t.Key)).TotalMicroseconds / n))
-                .OrderByDescending(t => t.Us).Take(4)
-                .Select(t => $"{t.Key} {t.Us.ToString("F0", CultureInfo.InvariantCulture)}");
-            text += $", host {Us(Host, before.Host)} µs ({string.Join(", ", threads)}), redis-server {Us(Redis, before.Redis)} µs";
-        }
-
-        return text + $"; machine busy {busy.ToString("P0", CultureInfo.InvariantCulture)} of {Environment.ProcessorCount} cores";
-    }
 }

@@ -12,7 +12,6 @@ using SafetyBot.Core.Bot;
 using SafetyBot.Redis;
 using Telegram.Bot;
 using Telegram.Bot.Types;
-using Telegram.Bot.Types.Enums;
 
 namespace SafetyBot.Bench.Turn;
 
@@ -182,22 +181,7 @@ public static class Program
     {
         private int _id;
 
-        public Update Text(long chat, string text)
-        {
-            var id = Interlocked.Increment(ref _id);
-            return new Update
-            {
-                Id = id,
-                Message = new Message
-                {
-                    Id = id,
-                    Date = DateTime.UtcNow,
-                    Chat = new Chat { Id = chat, Type = ChatType.Private },
-                    From = new User { Id = chat, FirstName = "Bench", LanguageCode = "en" },
-                    Text = text,
-                },
-            };
-        }
+        public Update Text(long chat, string text) => TelegramRehearsal.MadeUpText(Interlocked.Increment(ref _id), chat, "en", text);
     }
 
     /// <summary>Bot Builder's pipeline with nothing in it but an echo bot that answers "ok" through Telegram.Bot.</summary>

@@ -83,8 +83,8 @@ public sealed partial class TelegramRehearsal(
         {
             var code = language.Code;
             var person = chat++;
-            await TurnAsync(Text(++updateId, person, code, "hi")).ConfigureAwait(false);
-            if (await TurnAsync(Text(++updateId, person, code, "/start")).ConfigureAwait(false) is { } data)
+            await TurnAsync(MadeUpText(++updateId, person, code, "hi")).ConfigureAwait(false);
+            if (await TurnAsync(MadeUpText(++updateId, person, code, "/start")).ConfigureAwait(false) is { } data)
             {
                 await TurnAsync(Button(++updateId, person, code, data)).ConfigureAwait(false);
             }
@@ -92,11 +92,11 @@ public sealed partial class TelegramRehearsal(
             if (CrisisExample(code) is { } crisis)
             {
                 counts.CrisisTurns++;
-                await TurnAsync(Text(++updateId, chat++, code, crisis)).ConfigureAwait(false);
+                await TurnAsync(MadeUpText(++updateId, chat++, code, crisis)).ConfigureAwait(false);
             }
         }
 
-        var media = Text(++updateId, chat, "en", null);
+        var media = MadeUpText(++updateId, chat, "en", null);
         media.Message!.Sticker = new Sticker { FileId = "rehearsal", FileUniqueId = "rehearsal", Type = StickerType.Regular };
         await TurnAsync(media).ConfigureAwait(false);
 
@@ -172,7 +172,8 @@ public sealed partial class TelegramRehearsal(
         await storage.DeleteAsync([key], cancellationToken).ConfigureAwait(false);
     }
 
-    private static Update Text(int id, long chat, string language, string? text) => new()
+    /// <summary>A made-up private-chat text message (no text: add the media yourself), as Telegram would deliver it.</summary>
+    public static Update MadeUpText(int id, long chat, string language, string? text) => new()
     {
         Id = id,
         Message = new Message
