@@ -28,7 +28,8 @@ public static class TelegramChannelExtensions
             .Validate(o => o.Mode == TelegramMode.Polling || TelegramWebhook.IsValidSecret(o.WebhookSecret),
                 "Telegram:WebhookSecret (Telegram__WebhookSecret) must be 16–256 characters of A–Z, a–z, 0–9, _ and - when Telegram:Mode is Webhook.")
             .ValidateOnStart();
-        services.AddHttpClient("telegram");
+        // Every Bot API address carries the bot token: the client's request logging would write it into the logs.
+        services.AddHttpClient("telegram").RemoveAllLoggers();
         services.AddSingleton<ITelegramBotClient>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<TelegramOptions>>().Value;

@@ -42,6 +42,7 @@ public static class SafetyBotCoreExtensions
         services.TryAddSingleton<ITranscriptArchive, InProcessTranscriptArchive>();
         services.TryAddSingleton<IActivityStreamStore, InProcessActivityStreamStore>();
         services.TryAddSingleton<IConversationTurnLock, InProcessTurnLock>();
+        services.TryAddSingleton<ITurnStore, ComposedTurnStore>();
         services.TryAddSingleton<ConversationState>(sp => new TurnConversationState(sp.GetRequiredService<IStorage>()));
         services.TryAddSingleton<ConversationEraser>();
         services.TryAddSingleton<IWaitingRoom, InProcessWaitingRoom>();

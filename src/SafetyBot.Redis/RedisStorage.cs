@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Bot.Builder;
 using Microsoft.Extensions.Options;
+using SafetyBot.Core.Conversations;
 using SafetyBot.Core.Storage;
 using StackExchange.Redis;
 
@@ -10,7 +11,9 @@ namespace SafetyBot.Redis;
 /// <summary>
 /// Bot Builder <see cref="IStorage"/> on Redis with ETag compare-and-set in one Lua script per key:
 /// <c>*</c> overwrites, a stale or empty ETag on an existing key fails, every write gets a new ETag, and
-/// every key expires after the retention period. Keys are hashed, so Redis never holds a raw channel id.
+/// every key expires after the retention period. Keys are hashed, so Redis never holds a raw channel id. A
+/// conversation's state shares the hash tag of its conversation key with its turn lease and transcript, so a turn
+/// can begin and end in one script each (<see cref="RedisTurnStore"/>).
 /// </summary>
 public sealed class RedisStorage(RedisConnection redis, IOptions<RetentionOptions> retention) : IStorage
 {
@@ -34,27 +37,36 @@ public sealed class RedisStorage(RedisConnection redis, IOptions<RetentionOption
         var result = new Dictionary<string, object>(StringComparer.Ordinal);
         for (var i = 0; i < keys.Length; i++)
         {
-            var (etag, json) = (values[i][0], values[i][1]);
-            if (json.IsNull)
+            if (Decode(values[i][0], values[i][1]) is { } value)
             {
-                continue;
+                result[keys[i]] = value;
             }
-
-            var value = StoreItemSerializer.Deserialize(json.ToString());
-            if (value is null)
-            {
-                continue;
-            }
-
-            if (value is IStoreItem item)
-            {
-                item.ETag = etag.ToString();
-            }
-
-            result[keys[i]] = value;
         }
 
         return result;
+    }
+
+    /// <summary>A stored value from its ETag and JSON fields (null when there is none).</summary>
+    public static object? Decode(RedisValue etag, RedisValue json)
+    {
+        if (json.IsNull || StoreItemSerializer.Deserialize(json.ToString()) is not { } value)
+        {
+            return null;
+        }
+
+        if (value is IStoreItem item)
+        {
+            item.ETag = etag.ToString();
+        }
+
+        return value;
+    }
+
+    /// <summary>The arguments of a checked write of <paramref name="value"/>: whether to check, the ETag expected, a new ETag and the JSON.</summary>
+    public static (string Checked, string Expected, string ETag, string Json) Encode(object value)
+    {
+        var item = value as IStoreItem;
+        return (item is null ? "0" : "1", item?.ETag ?? string.Empty, NewETag(), StoreItemSerializer.Serialize(value));
     }
 
     public async Task WriteAsync(IDictionary<string, object> changes, CancellationToken cancellationToken = default)
@@ -65,14 +77,14 @@ public sealed class RedisStorage(RedisConnection redis, IOptions<RetentionOption
         foreach (var (key, value) in changes)
         {
             ArgumentNullException.ThrowIfNull(value, nameof(changes));
-            var item = value as IStoreItem;
+            var (check, expected, etag, json) = Encode(value);
             var written = (long)await WriteScript.EvaluateAsync(db, new
             {
                 key = RedisKeyFor(key),
-                @checked = item is null ? "0" : "1",
-                expected = item?.ETag ?? string.Empty,
-                etag = NewETag(),
-                value = StoreItemSerializer.Serialize(value),
+                @checked = check,
+                expected,
+                etag,
+                value = json,
                 ttl,
             }).ConfigureAwait(false);
             if (written == 0)
@@ -89,14 +101,28 @@ public sealed class RedisStorage(RedisConnection redis, IOptions<RetentionOption
         await Task.WhenAll(keys.Select(k => db.KeyDeleteAsync(RedisKeyFor(k)))).ConfigureAwait(false);
     }
 
-    /// <summary>The Redis key of a storage key: its own hash slot, and a hash of the caller's key.</summary>
+    /// <summary>
+    /// The Redis key of a storage key. A conversation's state (Bot Builder's <c>channel/conversations/id</c>) is in
+    /// its conversation's hash slot, named by its <see cref="ConversationKey"/>; any other key by a hash of itself.
+    /// </summary>
     public RedisKey RedisKeyFor(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
+        var at = key.IndexOf(ConversationsSegment, StringComparison.Ordinal);
+        if (at > 0 && at + ConversationsSegment.Length < key.Length)
+        {
+            return StateKeyFor(ConversationKey.For(key[..at], key[(at + ConversationsSegment.Length)..]));
+        }
+
         Span<byte> hash = stackalloc byte[32];
         SHA256.HashData(Encoding.UTF8.GetBytes(key), hash);
         return redis.Key("st:{" + Convert.ToHexStringLower(hash[..16]) + "}");
     }
+
+    /// <summary>The Redis key of a conversation's state.</summary>
+    public RedisKey StateKeyFor(ConversationKey conversation) => redis.Key("st:{" + conversation.Value + "}");
+
+    private const string ConversationsSegment = "/conversations/";
 
     private static string NewETag() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 }

@@ -26,8 +26,8 @@ public static class SafetyBotRedisExtensions
         services.AddSingleton<IStorage>(sp => sp.GetRequiredService<RedisStorage>());
         services.AddSingleton<RedisTranscriptArchive>();
         services.AddSingleton<ITranscriptArchive>(sp => sp.GetRequiredService<RedisTranscriptArchive>());
-        services.AddSingleton<RedisTurnLock>();
-        services.AddSingleton<IConversationTurnLock>(sp => sp.GetRequiredService<RedisTurnLock>());
+        services.AddSingleton<RedisTurnStore>();
+        services.AddSingleton<ITurnStore>(sp => sp.GetRequiredService<RedisTurnStore>());
         services.AddSingleton<RedisActivityStreamStore>();
         services.AddSingleton<IActivityStreamStore>(sp => sp.GetRequiredService<RedisActivityStreamStore>());
         services.AddSingleton<RedisWaitingRoom>();

@@ -92,6 +92,11 @@ public sealed class TelegramChannelTests : IAsyncLifetime
             new[] { question, menu, confirm, after }.SelectMany(m => m.Buttons),
             b => Assert.True(System.Text.Encoding.UTF8.GetByteCount(b.CallbackData!) <= 64));
         await _telegram.WaitUntilAsync(() => _telegram.CallbackQueries.Count == 3 && _telegram.UnansweredCallbackQueries.Count == 0, Wait);
+
+        // The host logs at Debug here, and still neither the bot token (it is in every Bot API address) nor a word said.
+        Assert.NotEmpty(host.Logs.Lines);
+        Assert.DoesNotContain(_telegram.Token.Split(':')[1], host.Logs.All, StringComparison.Ordinal);
+        Assert.DoesNotContain("527", host.Logs.All, StringComparison.Ordinal);
     }
 
     [Fact]

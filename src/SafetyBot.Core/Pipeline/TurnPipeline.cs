@@ -3,18 +3,17 @@ using Microsoft.Extensions.Logging;
 using SafetyBot.Core.Bot;
 using SafetyBot.Core.Conversations;
 using SafetyBot.Core.Localization;
-using SafetyBot.Core.Transcripts;
+using SafetyBot.Core.Storage;
 
 namespace SafetyBot.Core.Pipeline;
 
 /// <summary>
-/// What every channel adapter runs: the middleware in order (turn lock → locale → transcript → state save),
+/// What every channel adapter runs: the middleware in order (turn store: lock, state and transcript → locale),
 /// the bot, and the answer of last resort when a turn fails — emergency number and helplines, so a
 /// person is never left with silence.
 /// </summary>
 public sealed partial class TurnPipeline(
-    IConversationTurnLock turnLock,
-    ITranscriptArchive transcripts,
+    ITurnStore turnStore,
     ConversationState conversationState,
     BotContent content,
     SafetyBotBot bot,
@@ -25,10 +24,9 @@ public sealed partial class TurnPipeline(
 
     public IEnumerable<IMiddleware> CreateMiddleware() =>
     [
-        new TurnLockMiddleware(turnLock),
+        new TurnStoreMiddleware(turnStore, conversationState as TurnConversationState
+            ?? throw new InvalidOperationException("SafetyBot's conversation state must be a TurnConversationState."), clock),
         new LocaleMiddleware(conversationState, content.Catalog),
-        new TranscriptMiddleware(transcripts, clock),
-        new SaveStateMiddleware(conversationState),
     ];
 
     public async Task OnTurnErrorAsync(ITurnContext turnContext, Exception exception)

@@ -29,9 +29,19 @@ public sealed class TurnConversationState : ConversationState
 
         var key = GetStorageKey(turnContext);
         var items = await _storage.ReadAsync([key], cancellationToken).ConfigureAwait(false);
-        var found = items.TryGetValue(key, out var value) && value is not null;
+        Adopt(turnContext, items.TryGetValue(key, out var value) ? value : null);
+    }
+
+    /// <summary>The key the conversation's state is stored under (Bot Builder's: channel/conversations/id).</summary>
+    public string StorageKeyFor(ITurnContext turnContext) => GetStorageKey(turnContext);
+
+    /// <summary>Takes the state read when the turn began (null: none stored), so the turn does not read it again.</summary>
+    public void Adopt(ITurnContext turnContext, object? stored)
+    {
+        ArgumentNullException.ThrowIfNull(turnContext);
+        var found = stored is not null;
         // An empty cache (its hash is that of "{}"), then the state: Bot Builder's accessors read and change State.
-        turnContext.TurnState[nameof(ConversationState)] = new CachedBotState { State = found ? (IDictionary<string, object>)value! : new Dictionary<string, object>() };
+        turnContext.TurnState[nameof(ConversationState)] = new CachedBotState { State = found ? (IDictionary<string, object>)stored! : new Dictionary<string, object>() };
         turnContext.TurnState[Found] = found;
         if (GetCachedState(turnContext) is null)
         {
@@ -39,19 +49,23 @@ public sealed class TurnConversationState : ConversationState
         }
     }
 
-    public override async Task SaveChangesAsync(ITurnContext turnContext, bool force = false, CancellationToken cancellationToken = default)
+    /// <summary>The state to write when the turn ends: null when it was never loaded, or when none was stored and it stayed empty.</summary>
+    public IDictionary<string, object>? ToSave(ITurnContext turnContext)
     {
         ArgumentNullException.ThrowIfNull(turnContext);
         if (GetCachedState(turnContext) is not { State: { } state })
         {
-            return;
+            return null;
         }
 
-        if (state.Count == 0 && !(turnContext.TurnState.TryGetValue(Found, out var found) && found is true))
+        return state.Count == 0 && !(turnContext.TurnState.TryGetValue(Found, out var found) && found is true) ? null : state;
+    }
+
+    public override async Task SaveChangesAsync(ITurnContext turnContext, bool force = false, CancellationToken cancellationToken = default)
+    {
+        if (ToSave(turnContext) is { } state)
         {
-            return;
+            await _storage.WriteAsync(new Dictionary<string, object> { [GetStorageKey(turnContext)] = state }, cancellationToken).ConfigureAwait(false);
         }
-
-        await _storage.WriteAsync(new Dictionary<string, object> { [GetStorageKey(turnContext)] = state }, cancellationToken).ConfigureAwait(false);
     }
 }
