@@ -6,16 +6,20 @@ namespace SafetyBot.Channels.Telegram;
 
 /// <summary>
 /// A pool of workers draining one postbox: each takes the next due item, handles it, and otherwise sleeps until the
-/// postbox announces new items or the next one falls due. They keep going through storage outages (the items wait
-/// in the postbox). An item being handled is finished even while the host stops, so it is not handled twice.
+/// postbox announces new items or the next one falls due. A handler that completes its item may take the next one in
+/// the same round trip. They keep going through storage outages (the items wait in the postbox). An item being
+/// handled (or already taken) is finished even while the host stops, so it is not handled twice.
 /// </summary>
 public abstract partial class PostboxWorker(IPostbox postbox, int workers, ILogger logger) : BackgroundService
 {
     private static readonly TimeSpan IdleWait = TimeSpan.FromSeconds(2);
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
 
-    /// <summary>Handles one item and completes or retries its lease.</summary>
-    protected abstract Task HandleAsync(DeliveryLease lease);
+    /// <summary>
+    /// Handles one item and completes or retries its lease. When <paramref name="takeNext"/>, it may complete and take the
+    /// next item together (<see cref="IPostbox.CompleteAndTakeAsync"/>) and return what it took; null: nothing taken.
+    /// </summary>
+    protected abstract Task<DeliveryTake?> HandleAsync(DeliveryLease lease, bool takeNext);
 
     public override void Dispose()
     {
@@ -45,14 +49,16 @@ public abstract partial class PostboxWorker(IPostbox postbox, int workers, ILogg
 
     private async Task WorkAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        DeliveryTake? taken = null;
+        while (taken is { Lease: not null } || !stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var take = await postbox.TakeAsync(stoppingToken).ConfigureAwait(false);
+                var take = taken ?? await postbox.TakeAsync(stoppingToken).ConfigureAwait(false);
+                taken = null;
                 if (take.Lease is { } lease)
                 {
-                    await HandleAsync(lease).ConfigureAwait(false);
+                    taken = await HandleAsync(lease, takeNext: !stoppingToken.IsCancellationRequested).ConfigureAwait(false);
                     continue;
                 }
 
@@ -66,6 +72,7 @@ public abstract partial class PostboxWorker(IPostbox postbox, int workers, ILogg
             catch (Exception ex)
 #pragma warning restore CA1031
             {
+                taken = null;
                 LogPostboxFailed(logger, ex, postbox.Name);
                 try
                 {

@@ -38,7 +38,7 @@ public sealed partial class TelegramInbox(
             TelegramOutbox.Receipt(client.BotId, update.Id), cancellationToken: cancellationToken);
     }
 
-    protected override async Task HandleAsync(DeliveryLease lease)
+    protected override async Task<DeliveryTake?> HandleAsync(DeliveryLease lease, bool takeNext)
     {
         Update? update;
         try
@@ -65,12 +65,18 @@ public sealed partial class TelegramInbox(
                 var failures = Interlocked.Increment(ref _failures);
                 LogUpdateFailed(logger, ex, update.Id);
                 await Postbox.RetryAsync(lease, TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(failures, 8)))), CancellationToken.None).ConfigureAwait(false);
-                return;
+                return null;
             }
         }
 
         Interlocked.Exchange(ref _failures, 0);
-        await Postbox.CompleteAsync(lease, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+        if (!takeNext)
+        {
+            await Postbox.CompleteAsync(lease, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            return null;
+        }
+
+        return (await Postbox.CompleteAndTakeAsync(lease, cancellationToken: CancellationToken.None).ConfigureAwait(false)).Next;
     }
 
     private static IPostbox Open(IPostboxes postboxes) => postboxes.Open(Name, new DeliveryPacing { Lease = TimeSpan.FromSeconds(60) });

@@ -61,10 +61,33 @@ public sealed partial class TelegramPollingService(
                 continue;
             }
 
+            // The receipts of the whole batch are checked at once: an update handled before (by this or another host,
+            // before a restart) is skipped.
+            bool[] handled;
+            try
+            {
+                handled = await outbox.Postbox.HaveReceiptsAsync([.. updates.Select(u => TelegramOutbox.Receipt(client.BotId, u.Id))], stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                failures++;
+                LogPollFailed(logger, ex, (await PauseAsync(failures, stoppingToken).ConfigureAwait(false)).TotalSeconds);
+                continue;
+            }
+
+            foreach (var update in updates.Where((_, i) => handled[i]))
+            {
+                LogDuplicate(logger, update.Id);
+            }
+
             // Chats are independent and run side by side, a chat in crisis first; one chat's updates stay in order, and a
             // chat stops at its first failure so its later updates wait for it. A started update is finished even when
             // the host is stopping (graceful shutdown waits), so its replies and its receipt go together.
-            var chats = updates.GroupBy(ChatOf).Select(g => g.ToArray()).OrderByDescending(c => c.Any(IsCrisis)).ToArray();
+            var chats = updates.Where((_, i) => !handled[i]).GroupBy(ChatOf).Select(g => g.ToArray()).OrderByDescending(c => c.Any(IsCrisis)).ToArray();
             var failed = 0;
             try
             {
@@ -76,7 +99,10 @@ public sealed partial class TelegramPollingService(
                         {
                             try
                             {
-                                await HandleOnceAsync(update, CancellationToken.None).ConfigureAwait(false);
+                                if (!await adapter.ProcessUpdateAsync(update, CancellationToken.None).ConfigureAwait(false))
+                                {
+                                    LogDuplicate(logger, update.Id);
+                                }
                             }
 #pragma warning disable CA1031 // One update's failure must not stop the others; it is fetched again.
                             catch (Exception ex)
@@ -110,7 +136,7 @@ public sealed partial class TelegramPollingService(
     public async Task<bool> HandleOnceAsync(Update update, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(update);
-        if (await outbox.Postbox.HasReceiptAsync(TelegramOutbox.Receipt(client.BotId, update.Id), cancellationToken).ConfigureAwait(false)
+        if ((await outbox.Postbox.HaveReceiptsAsync([TelegramOutbox.Receipt(client.BotId, update.Id)], cancellationToken).ConfigureAwait(false))[0]
             || !await adapter.ProcessUpdateAsync(update, cancellationToken).ConfigureAwait(false))
         {
             LogDuplicate(logger, update.Id);
@@ -143,7 +169,7 @@ public sealed partial class TelegramPollingService(
     public static long ChatOf(Update update) =>
         update.Message?.Chat.Id ?? update.CallbackQuery?.Message?.Chat.Id ?? update.CallbackQuery?.From.Id ?? 0;
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "getUpdates failed; retrying in {DelaySeconds} s")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "getUpdates or the batch's receipt check failed; retrying in {DelaySeconds} s")]
     private static partial void LogPollFailed(ILogger logger, Exception exception, double delaySeconds);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Update {UpdateId} could not be handled; it is fetched again after a pause")]

@@ -25,11 +25,18 @@ public sealed partial class TelegramSender(
     private const int MaxAttempts = 20;
     private readonly ConcurrentDictionary<string, int> _attempts = new(StringComparer.Ordinal);
 
-    protected override Task HandleAsync(DeliveryLease lease) => SendAsync(lease, CancellationToken.None);
+    protected override Task<DeliveryTake?> HandleAsync(DeliveryLease lease, bool takeNext) => SendAsync(lease, takeNext, CancellationToken.None);
 
     /// <summary>Sends one message of the outbox, then completes or retries its lease.</summary>
-    public async Task SendAsync(DeliveryLease lease, CancellationToken cancellationToken)
+    public Task SendAsync(DeliveryLease lease, CancellationToken cancellationToken) => SendAsync(lease, false, cancellationToken);
+
+    /// <summary>
+    /// Sends one message of the outbox, then completes or retries its lease. With <paramref name="takeNext"/>, a message
+    /// sent is completed together with taking the next one, which is returned.
+    /// </summary>
+    public async Task<DeliveryTake?> SendAsync(DeliveryLease lease, bool takeNext, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(lease);
         OutgoingMessage message;
         try
         {
@@ -40,7 +47,7 @@ public sealed partial class TelegramSender(
             // Sealed with another key (Transcripts:EncryptionKey changed): it cannot be read, so it cannot be sent.
             LogUnreadable(logger);
             await outbox.Postbox.CompleteAsync(lease, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return;
+            return null;
         }
 
         try
@@ -53,11 +60,17 @@ public sealed partial class TelegramSender(
             timeout.CancelAfter(TimeSpan.FromSeconds(options.Value.SendLeaseSeconds) / 2);
             var sent = await client.SendMessage(message.ChatId, message.Text, replyMarkup: keyboard, cancellationToken: timeout.Token).ConfigureAwait(false);
             _attempts.TryRemove(lease.Item.Id, out _);
-            if (!await outbox.Postbox.CompleteAsync(lease, message.Forget ? null : sent.Id, cancellationToken).ConfigureAwait(false))
+            var sentId = message.Forget ? (long?)null : sent.Id;
+            var (completed, next) = takeNext
+                ? await outbox.Postbox.CompleteAndTakeAsync(lease, sentId, cancellationToken).ConfigureAwait(false)
+                : (await outbox.Postbox.CompleteAsync(lease, sentId, cancellationToken).ConfigureAwait(false), default(DeliveryTake?));
+            if (!completed)
             {
                 // The chat was erased (quick exit) while this was on its way: take it back.
                 await TryDeleteAsync(message.ChatId, sent.Id, cancellationToken).ConfigureAwait(false);
             }
+
+            return next;
         }
         catch (ApiRequestException ex) when (ex.ErrorCode == 429)
         {
@@ -79,13 +92,15 @@ public sealed partial class TelegramSender(
                 _attempts.TryRemove(lease.Item.Id, out _);
                 LogGaveUp(logger, attempt);
                 await outbox.Postbox.CompleteAsync(lease, cancellationToken: cancellationToken).ConfigureAwait(false);
-                return;
+                return null;
             }
 
             var after = TimeSpan.FromMilliseconds(Math.Min(60_000, 250 * Math.Pow(2, attempt)));
             LogRetrying(logger, (ex as ApiRequestException)?.ErrorCode ?? 0, attempt, after.TotalSeconds);
             await outbox.Postbox.RetryAsync(lease, after, cancellationToken).ConfigureAwait(false);
         }
+
+        return null;
     }
 
     private async Task TryDeleteAsync(long chatId, int messageId, CancellationToken cancellationToken)

@@ -70,72 +70,8 @@ public sealed class RedisPostbox : IPostbox
         return 1
         """;
 
-    // KEYS: ready, urgent, leased, rate (the hand-outs of the last second), seq. ARGV: now, per second, urgent reserve,
-    // lease ms, line key prefix, window ms, ordinary burst, ordinary spacing ms. The rate is a sliding window: never more
-    // than the limit in any window.
-    private const string TakeScript = Schedule + """
-        local now = tonumber(ARGV[1])
-        for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 100)) do
-          redis.call('ZREM', KEYS[3], id)
-          schedule(KEYS[1], KEYS[2], ARGV[5] .. id, id, now, now)
-        end
-        local limit = tonumber(ARGV[2])
-        local used = 0
-        if limit > 0 then
-          redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - tonumber(ARGV[6]))
-          used = redis.call('ZCARD', KEYS[4])
-        end
-        local pick
-        local u = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. (now + 1), 'LIMIT', 0, 1)[1]
-        if u and (limit == 0 or used < limit) then
-          pick = u
-          redis.call('ZREM', KEYS[2], pick)
-        else
-          local r = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. (now + 1), 'LIMIT', 0, 1)[1]
-          -- ordinary items are also spread over the window (at most a small burst at a time), so an urgent one
-          -- always finds room within a fraction of it
-          if r and (limit == 0 or (used < limit - tonumber(ARGV[3])
-              and redis.call('ZCOUNT', KEYS[4], '(' .. (now - tonumber(ARGV[8])), '+inf') < tonumber(ARGV[7]))) then
-            pick = r
-            redis.call('ZREM', KEYS[1], pick)
-          end
-        end
-        if not pick then
-          local next = false
-          for _, key in ipairs({KEYS[1], KEYS[2], KEYS[3]}) do
-            local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-            if first[2] and (not next or tonumber(first[2]) < next) then next = tonumber(first[2]) end
-          end
-          if not next then return {'', -1} end
-          local wait = math.ceil(next - now)
-          if wait <= 1 then
-            -- something is due but the rate holds it back: wait until the oldest hand-out leaves the window, or
-            -- (ordinary items spread out) until the last burst leaves the spacing
-            local at
-            if used >= limit - tonumber(ARGV[3]) then
-              at = tonumber(redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')[2] or now) + tonumber(ARGV[6])
-            else
-              local burst = tonumber(ARGV[7])
-              at = tonumber(redis.call('ZRANGE', KEYS[4], -burst, -burst, 'WITHSCORES')[2] or now) + tonumber(ARGV[8])
-            end
-            wait = math.max(1, math.ceil(at - now))
-          end
-          return {'', wait}
-        end
-        local head = redis.call('LINDEX', ARGV[5] .. pick, 0)
-        if not head then return {'', 0} end
-        redis.call('ZADD', KEYS[3], now + tonumber(ARGV[4]), pick)
-        local handout = ''
-        if limit > 0 then
-          handout = now .. ':' .. redis.call('INCR', KEYS[5])
-          redis.call('ZADD', KEYS[4], now, handout)
-          redis.call('PEXPIRE', KEYS[4], 2 * tonumber(ARGV[6]))
-        end
-        return {pick, head, handout}
-        """;
-
     // A hand-out counts in the rate window until a window after it left its lease (Telegram counts a message when it
-    // arrives, which may be well after it was taken). KEYS[n]: rate. ARGV[n]: hand-out, now, window ms.
+    // arrives, which may be well after it was taken).
     private const string Restamp = """
         local function restamp(rate, handout, now, window)
           if handout ~= '' then
@@ -146,31 +82,119 @@ public sealed class RedisPostbox : IPostbox
 
         """;
 
-    // KEYS: line, ids, ready, urgent, leased, gap, rate. ARGV: id, item id, now, per line ms, sent id, id lifetime,
-    // hand-out, window ms.
-    private const string CompleteScript = Schedule + Restamp + """
-        redis.call('ZREM', KEYS[5], ARGV[1])
-        restamp(KEYS[7], ARGV[7], tonumber(ARGV[3]), tonumber(ARGV[8]))
-        local head = redis.call('LINDEX', KEYS[1], 0)
-        if head and string.sub(head, 2, 17) == ARGV[2] then
-          redis.call('LPOP', KEYS[1])
-        else
-          local found = false
-          for _, entry in ipairs(redis.call('LRANGE', KEYS[1], 1, 99)) do
-            if string.sub(entry, 2, 17) == ARGV[2] then
-              redis.call('LREM', KEYS[1], 1, entry)
-              found = true
-              break
+    // Takes the first item of the line due first. The rate is a sliding window: never more than the limit in any window.
+    // Returns {line, entry, hand-out}, or {'', ms until something may be due (-1: nothing waits)}.
+    private const string Take = """
+        local function take(ready, urgent, leased, rate, seq, now, limit, reserve, leaseMs, prefix, window, burst, spacing)
+          for _, id in ipairs(redis.call('ZRANGEBYSCORE', leased, '-inf', now, 'LIMIT', 0, 100)) do
+            redis.call('ZREM', leased, id)
+            schedule(ready, urgent, prefix .. id, id, now, now)
+          end
+          local used = 0
+          if limit > 0 then
+            redis.call('ZREMRANGEBYSCORE', rate, '-inf', now - window)
+            used = redis.call('ZCARD', rate)
+          end
+          local pick
+          local u = redis.call('ZRANGEBYSCORE', urgent, '-inf', '(' .. (now + 1), 'LIMIT', 0, 1)[1]
+          if u and (limit == 0 or used < limit) then
+            pick = u
+            redis.call('ZREM', urgent, pick)
+          else
+            local r = redis.call('ZRANGEBYSCORE', ready, '-inf', '(' .. (now + 1), 'LIMIT', 0, 1)[1]
+            -- ordinary items are also spread over the window (at most a small burst at a time), so an urgent one
+            -- always finds room within a fraction of it
+            if r and (limit == 0 or (used < limit - reserve
+                and redis.call('ZCOUNT', rate, '(' .. (now - spacing), '+inf') < burst)) then
+              pick = r
+              redis.call('ZREM', ready, pick)
             end
           end
-          if not found then return 0 end
+          if not pick then
+            local next = false
+            for _, key in ipairs({ready, urgent, leased}) do
+              local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+              if first[2] and (not next or tonumber(first[2]) < next) then next = tonumber(first[2]) end
+            end
+            if not next then return {'', -1} end
+            local wait = math.ceil(next - now)
+            if wait <= 1 then
+              -- something is due but the rate holds it back: wait until the oldest hand-out leaves the window, or
+              -- (ordinary items spread out) until the last burst leaves the spacing
+              local at
+              if used >= limit - reserve then
+                at = tonumber(redis.call('ZRANGE', rate, 0, 0, 'WITHSCORES')[2] or now) + window
+              else
+                at = tonumber(redis.call('ZRANGE', rate, -burst, -burst, 'WITHSCORES')[2] or now) + spacing
+              end
+              wait = math.max(1, math.ceil(at - now))
+            end
+            return {'', wait}
+          end
+          local head = redis.call('LINDEX', prefix .. pick, 0)
+          if not head then return {'', 0} end
+          redis.call('ZADD', leased, now + leaseMs, pick)
+          local handout = ''
+          if limit > 0 then
+            handout = now .. ':' .. redis.call('INCR', seq)
+            redis.call('ZADD', rate, now, handout)
+            redis.call('PEXPIRE', rate, 2 * window)
+          end
+          return {pick, head, handout}
         end
+
+        """;
+
+    // Removes a delivered item (0: the line was cleared meanwhile), records the sent id and spaces the line.
+    private const string Complete = """
+        local function complete(line, ids, ready, urgent, leased, gap, rate, id, item, now, perLine, sent, idLifetime, handout, window)
+          redis.call('ZREM', leased, id)
+          restamp(rate, handout, now, window)
+          local head = redis.call('LINDEX', line, 0)
+          if head and string.sub(head, 2, 17) == item then
+            redis.call('LPOP', line)
+          else
+            local found = false
+            for _, entry in ipairs(redis.call('LRANGE', line, 1, 99)) do
+              if string.sub(entry, 2, 17) == item then
+                redis.call('LREM', line, 1, entry)
+                found = true
+                break
+              end
+            end
+            if not found then return 0 end
+          end
+          if sent ~= '' then record(ids, now, sent, idLifetime) end
+          if perLine > 0 then redis.call('SET', gap, '1', 'PX', perLine) end
+          schedule(ready, urgent, line, id, now + perLine, now)
+          return 1
+        end
+
+        """;
+
+    // KEYS: ready, urgent, leased, rate, seq. ARGV: now, per second, urgent reserve, lease ms, line key prefix, window ms,
+    // ordinary burst, ordinary spacing ms.
+    private const string TakeScript = Schedule + Take + """
+        return take(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]),
+          tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]))
+        """;
+
+    // KEYS: line, ids, ready, urgent, leased, gap, rate. ARGV: id, item id, now, per line ms, sent id, id lifetime,
+    // hand-out, window ms.
+    private const string CompleteScript = Schedule + Restamp + Complete + """
+        return complete(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], ARGV[1], ARGV[2], tonumber(ARGV[3]),
+          tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8]))
+        """;
+
+    // A sender's usual step, in one round trip: complete what it sent and take the next item.
+    // KEYS: line, ids, ready, urgent, leased, gap, rate, seq. ARGV: CompleteScript's, then TakeScript's from per second on.
+    private const string CompleteAndTakeScript = Schedule + Restamp + Complete + Take + """
         local now = tonumber(ARGV[3])
-        if ARGV[5] ~= '' then record(KEYS[2], now, ARGV[5], tonumber(ARGV[6])) end
-        local gap = tonumber(ARGV[4])
-        if gap > 0 then redis.call('SET', KEYS[6], '1', 'PX', gap) end
-        schedule(KEYS[3], KEYS[4], KEYS[1], ARGV[1], now + gap, now)
-        return 1
+        local done = complete(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], ARGV[1], ARGV[2], now,
+          tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8]))
+        local next = take(KEYS[3], KEYS[4], KEYS[5], KEYS[7], KEYS[8], now, tonumber(ARGV[9]), tonumber(ARGV[10]),
+          tonumber(ARGV[11]), ARGV[12], tonumber(ARGV[13]), tonumber(ARGV[14]), tonumber(ARGV[15]))
+        return {done, next[1], next[2], next[3] or ''}
         """;
 
     // KEYS: line, ready, urgent, leased, rate. ARGV: id, at, hand-out, now, window ms.
@@ -179,6 +203,13 @@ public sealed class RedisPostbox : IPostbox
         if redis.call('ZREM', KEYS[4], ARGV[1]) == 0 then return 0 end
         schedule(KEYS[2], KEYS[3], KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[2]))
         return 1
+        """;
+
+    // KEYS: receipts. Returns 1 for each that is there, else 0.
+    private const string ReceiptsScript = """
+        local found = {}
+        for i, key in ipairs(KEYS) do found[i] = redis.call('EXISTS', key) end
+        return found
         """;
 
     // KEYS: line, ids, ready, urgent, leased, gap. ARGV: id, since.
@@ -191,6 +222,14 @@ public sealed class RedisPostbox : IPostbox
         return ids
         """;
 
+    private static readonly RedisScript Add = new(AddScript);
+    private static readonly RedisScript Receipts = new(ReceiptsScript);
+    private static readonly RedisScript TakeOne = new(TakeScript);
+    private static readonly RedisScript CompleteOne = new(CompleteScript);
+    private static readonly RedisScript CompleteAndTake = new(CompleteAndTakeScript);
+    private static readonly RedisScript Retry = new(RetryScript);
+    private static readonly RedisScript Clear = new(ClearScript);
+
     private static readonly long IdLifetime = (long)Postboxes.ReceiptLifetime.TotalMilliseconds;
 
     private readonly RedisConnection _redis;
@@ -201,6 +240,7 @@ public sealed class RedisPostbox : IPostbox
     private readonly RedisKey _urgent;
     private readonly RedisKey _leased;
     private readonly RedisKey _rate;
+    private readonly RedisKey _seq;
     private readonly string _channel;
 
     public RedisPostbox(RedisConnection redis, string name, DeliveryPacing pacing, TimeProvider clock, TimeSpan retention)
@@ -216,6 +256,7 @@ public sealed class RedisPostbox : IPostbox
         _urgent = _prefix + "urgent";
         _leased = _prefix + "leased";
         _rate = _prefix + "rate";
+        _seq = _prefix + "seq";
         _channel = redis.Prefix + "dq:" + name + ":added";
         redis.Subscribe(RedisChannel.Literal(_channel), (_, _) => Added?.Invoke());
     }
@@ -244,43 +285,75 @@ public sealed class RedisPostbox : IPostbox
             args[8 + i] = Entry(items[i]);
         }
 
-        var added = (long)await _redis.Database.ScriptEvaluateAsync(AddScript,
+        var added = (long)await Add.EvaluateAsync(_redis.Database,
             [LineKey(id), IdsKey(id), _ready, _urgent, _leased, GapKey(id), ReceiptKey(receipt ?? string.Empty)], args).ConfigureAwait(false);
         return added == 1;
     }
 
-    public Task<bool> HasReceiptAsync(string receipt, CancellationToken cancellationToken = default) =>
-        _redis.Database.KeyExistsAsync(ReceiptKey(receipt));
+    public async Task<bool[]> HaveReceiptsAsync(IReadOnlyList<string> receipts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(receipts);
+        switch (receipts.Count)
+        {
+            case 0:
+                return [];
+            case 1:
+                return [await _redis.Database.KeyExistsAsync(ReceiptKey(receipts[0])).ConfigureAwait(false)];
+            default:
+                var found = (long[])(await Receipts.EvaluateAsync(_redis.Database, [.. receipts.Select(ReceiptKey)]).ConfigureAwait(false))!;
+                return [.. found.Select(f => f == 1)];
+        }
+    }
 
     public async Task<DeliveryTake> TakeAsync(CancellationToken cancellationToken = default)
     {
-        var now = Now();
-        var result = (RedisResult[])(await _redis.Database.ScriptEvaluateAsync(TakeScript,
-            [_ready, _urgent, _leased, _rate, _prefix + "seq"],
-            [now, Pacing.PerSecond, Pacing.UrgentReserve, (long)Pacing.Lease.TotalMilliseconds, _prefix + "line:", (long)Pacing.RateWindow.TotalMilliseconds,
-                Pacing.OrdinaryBurst, (long)Pacing.OrdinarySpacing.TotalMilliseconds]).ConfigureAwait(false))!;
-        var line = (string)result[0]!;
-        if (line.Length == 0)
-        {
-            var wait = (long)result[1];
-            return new DeliveryTake(null, wait < 0 ? null : TimeSpan.FromMilliseconds(wait));
-        }
-
-        var entry = (byte[])result[1]!;
-        var item = new DeliveryItem(System.Text.Encoding.ASCII.GetString(entry, 1, DeliveryItem.IdLength), entry[0] == (byte)'u', entry[(1 + DeliveryItem.IdLength)..]);
-        var handOut = (string?)result[2];
-        return new DeliveryTake(new DeliveryLease(line, item, string.IsNullOrEmpty(handOut) ? null : handOut), null);
+        var result = (RedisResult[])(await TakeOne.EvaluateAsync(_redis.Database,
+            [_ready, _urgent, _leased, _rate, _seq], [Now(), .. TakeArguments()]).ConfigureAwait(false))!;
+        return ReadTake(result, 0);
     }
 
     public async Task<bool> CompleteAsync(DeliveryLease lease, long? sentId = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
         var id = lease.Line;
-        var done = (long)await _redis.Database.ScriptEvaluateAsync(CompleteScript,
-            [LineKey(id), IdsKey(id), _ready, _urgent, _leased, GapKey(id), _rate],
-            [id, lease.Item.Id, Now(), (long)Pacing.PerLine.TotalMilliseconds, sentId?.ToString(CultureInfo.InvariantCulture) ?? string.Empty, IdLifetime,
-                lease.HandOut ?? string.Empty, (long)Pacing.RateWindow.TotalMilliseconds]).ConfigureAwait(false);
+        var done = (long)await CompleteOne.EvaluateAsync(_redis.Database,
+            [LineKey(id), IdsKey(id), _ready, _urgent, _leased, GapKey(id), _rate], CompleteArguments(lease, sentId, Now())).ConfigureAwait(false);
         return done == 1;
+    }
+
+    public async Task<(bool Completed, DeliveryTake Next)> CompleteAndTakeAsync(DeliveryLease lease, long? sentId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var id = lease.Line;
+        var result = (RedisResult[])(await CompleteAndTake.EvaluateAsync(_redis.Database,
+            [LineKey(id), IdsKey(id), _ready, _urgent, _leased, GapKey(id), _rate, _seq],
+            [.. CompleteArguments(lease, sentId, Now()), .. TakeArguments()]).ConfigureAwait(false))!;
+        return ((long)result[0] == 1, ReadTake(result, 1));
+    }
+
+    // ARGV of TakeScript after "now".
+    private RedisValue[] TakeArguments() =>
+        [Pacing.PerSecond, Pacing.UrgentReserve, (long)Pacing.Lease.TotalMilliseconds, _prefix + "line:", (long)Pacing.RateWindow.TotalMilliseconds,
+            Pacing.OrdinaryBurst, (long)Pacing.OrdinarySpacing.TotalMilliseconds];
+
+    private RedisValue[] CompleteArguments(DeliveryLease lease, long? sentId, long now) =>
+        [lease.Line, lease.Item.Id, now, (long)Pacing.PerLine.TotalMilliseconds, sentId?.ToString(CultureInfo.InvariantCulture) ?? string.Empty, IdLifetime,
+            lease.HandOut ?? string.Empty, (long)Pacing.RateWindow.TotalMilliseconds];
+
+    // A take's result from offset on: {line, entry, hand-out} or {'', wait ms (-1: nothing waits)}.
+    private static DeliveryTake ReadTake(RedisResult[] result, int offset)
+    {
+        var line = (string)result[offset]!;
+        if (line.Length == 0)
+        {
+            var wait = (long)result[offset + 1];
+            return new DeliveryTake(null, wait < 0 ? null : TimeSpan.FromMilliseconds(wait));
+        }
+
+        var entry = (byte[])result[offset + 1]!;
+        var item = new DeliveryItem(System.Text.Encoding.ASCII.GetString(entry, 1, DeliveryItem.IdLength), entry[0] == (byte)'u', entry[(1 + DeliveryItem.IdLength)..]);
+        var handOut = (string?)result[offset + 2];
+        return new DeliveryTake(new DeliveryLease(line, item, string.IsNullOrEmpty(handOut) ? null : handOut), null);
     }
 
     public async Task RetryAsync(DeliveryLease lease, TimeSpan after, CancellationToken cancellationToken = default)
@@ -288,14 +361,14 @@ public sealed class RedisPostbox : IPostbox
         ArgumentNullException.ThrowIfNull(lease);
         var id = lease.Line;
         var now = Now();
-        await _redis.Database.ScriptEvaluateAsync(RetryScript, [LineKey(id), _ready, _urgent, _leased, _rate],
+        await Retry.EvaluateAsync(_redis.Database, [LineKey(id), _ready, _urgent, _leased, _rate],
             [id, now + (long)after.TotalMilliseconds, lease.HandOut ?? string.Empty, now, (long)Pacing.RateWindow.TotalMilliseconds]).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<long>> ClearAsync(string line, DateTimeOffset since, CancellationToken cancellationToken = default)
     {
         var id = Postboxes.LineId(line);
-        var ids = (RedisValue[])(await _redis.Database.ScriptEvaluateAsync(ClearScript,
+        var ids = (RedisValue[])(await Clear.EvaluateAsync(_redis.Database,
             [LineKey(id), IdsKey(id), _ready, _urgent, _leased, GapKey(id)], [id, since.ToUnixTimeMilliseconds()]).ConfigureAwait(false))!;
         return ids.Select(v => (long)v).ToList();
     }

@@ -58,6 +58,11 @@ public sealed class RedisTurnStore(RedisConnection redis, RedisStorage storage, 
         return 0
         """;
 
+    private static readonly RedisScript Begin = new(BeginScript);
+    private static readonly RedisScript End = new(EndScript);
+    private static readonly RedisScript Release = new(ReleaseScript);
+    private static readonly RedisScript Renew = new(RenewScript);
+
     private readonly InProcessTurnLock _local = new();
 
     public RedisKey LeaseKeyFor(ConversationKey conversation) => redis.Key("lock:{" + conversation.Value + "}");
@@ -81,7 +86,7 @@ public sealed class RedisTurnStore(RedisConnection redis, RedisStorage storage, 
             waitLimit.CancelAfter(options.Value.TurnLockWait);
             var delay = 1;
             RedisResult read;
-            while ((read = await db.ScriptEvaluateAsync(BeginScript, [leaseKey, stateRedisKey], [token, (long)lease.TotalMilliseconds]).ConfigureAwait(false)).IsNull)
+            while ((read = await Begin.EvaluateAsync(db, [leaseKey, stateRedisKey], [token, (long)lease.TotalMilliseconds]).ConfigureAwait(false)).IsNull)
             {
                 try
                 {
@@ -150,7 +155,7 @@ public sealed class RedisTurnStore(RedisConnection redis, RedisStorage storage, 
                     args[7 + i] = _end.Cipher.Encrypt(_end.Conversation.Value, transcript[i]);
                 }
 
-                var written = (long)await _end.Db.ScriptEvaluateAsync(EndScript, _end.Keys, args).ConfigureAwait(false);
+                var written = (long)await End.EvaluateAsync(_end.Db, _end.Keys, args).ConfigureAwait(false);
                 if (written == 0)
                 {
                     throw new StorageConflictException(_end.Conversation.Value);
@@ -172,7 +177,7 @@ public sealed class RedisTurnStore(RedisConnection redis, RedisStorage storage, 
             await _renewal.DisposeAsync().ConfigureAwait(false);
             try
             {
-                await _end.Db.ScriptEvaluateAsync(ReleaseScript, [_end.Keys[0]], [_token]).ConfigureAwait(false);
+                await Release.EvaluateAsync(_end.Db, [_end.Keys[0]], [_token]).ConfigureAwait(false);
             }
             catch (RedisException)
             {
@@ -188,7 +193,7 @@ public sealed class RedisTurnStore(RedisConnection redis, RedisStorage storage, 
         {
             try
             {
-                await _end.Db.ScriptEvaluateAsync(RenewScript, [_end.Keys[0]], [_token, ttl]).ConfigureAwait(false);
+                await Renew.EvaluateAsync(_end.Db, [_end.Keys[0]], [_token, ttl]).ConfigureAwait(false);
             }
             catch (RedisException)
             {

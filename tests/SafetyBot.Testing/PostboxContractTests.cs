@@ -184,20 +184,52 @@ public abstract class PostboxContractTests
     }
 
     [Fact]
+    public async Task CompletingAndTakingTogether_KeepsTheLineRules_AndTellsWhenTheLineWasCleared()
+    {
+        var queue = (await CreateAsync()).Open("out", new DeliveryPacing { PerLine = TimeSpan.FromSeconds(1) });
+        await queue.AddAsync("telegram/1", [Item("a1"), Item("a2")]);
+        await queue.AddAsync("telegram/2", [Item("b1"), Item("b2")]);
+
+        var a1 = (await queue.TakeAsync()).Lease!;
+        var (completed, next) = await queue.CompleteAndTakeAsync(a1, sentId: 11);
+
+        // a1 is done, and the next due is b1, not a2: a line still waits a second between its items.
+        Assert.True(completed);
+        Assert.Equal("b1", TextOf(next));
+        var (_, nothing) = await queue.CompleteAndTakeAsync(next.Lease!);
+        Assert.Null(nothing.Lease);
+        Assert.InRange(nothing.NextIn!.Value, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1100));
+
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        var a2 = await queue.TakeAsync();
+        Assert.Equal("a2", TextOf(a2));
+
+        // Quick exit cleared the line while a2 was out: the sender hears it (to take a2 back) and still gets the next item.
+        Assert.Equal([11L], await queue.ClearAsync("telegram/1", Clock.GetUtcNow().AddMinutes(-1)));
+        var (stillThere, b2) = await queue.CompleteAndTakeAsync(a2.Lease!, sentId: 12);
+        Assert.False(stillThere);
+        Assert.Equal("b2", TextOf(b2));
+        Assert.True(await queue.CompleteAsync(b2.Lease!));
+        Assert.Equal(0, await queue.PendingLinesAsync());
+    }
+
+    [Fact]
     public async Task AddingWithAReceipt_HappensOnce_AlsoFromAnotherHost()
     {
         var queues = await CreateAsync();
         var queue = queues.Open("out", Unpaced);
         var peer = (await PeerAsync(queues)).Open("out", Unpaced);
 
-        Assert.False(await queue.HasReceiptAsync("update-7"));
+        Assert.Equal(new[] { false }, await queue.HaveReceiptsAsync(["update-7"]));
         Assert.True(await queue.AddAsync("telegram/1", [Item("reply")], "update-7"));
         Assert.False(await peer.AddAsync("telegram/1", [Item("reply")], "update-7"));
-        Assert.True(await peer.HasReceiptAsync("update-7"));
+        Assert.Equal(new[] { true }, await peer.HaveReceiptsAsync(["update-7"]));
         Assert.True(await queue.AddAsync("telegram/1", [], "update-8")); // a turn with nothing to say still leaves its receipt
         Assert.False(await peer.AddAsync("telegram/1", [Item("again")], "update-8"));
 
         Assert.Equal(["reply"], await DrainAsync(peer));
+        Assert.Equal(new[] { false, true, false, true }, await queue.HaveReceiptsAsync(["update-6", "update-7", "update-9", "update-8"]));
+        Assert.Empty(await queue.HaveReceiptsAsync([]));
     }
 
     [Fact]

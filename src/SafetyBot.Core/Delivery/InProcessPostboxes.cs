@@ -88,11 +88,13 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
         return Task.FromResult(true);
     }
 
-    public Task<bool> HasReceiptAsync(string receipt, CancellationToken cancellationToken = default)
+    public Task<bool[]> HaveReceiptsAsync(IReadOnlyList<string> receipts, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(receipts);
+        var now = Now();
         lock (_gate)
         {
-            return Task.FromResult(_receipts.TryGetValue(receipt, out var until) && until > Now());
+            return Task.FromResult(receipts.Select(r => _receipts.TryGetValue(r, out var until) && until > now).ToArray());
         }
     }
 
@@ -149,6 +151,12 @@ public sealed class InProcessPostbox(string name, DeliveryPacing pacing, TimePro
 
             return Task.FromResult(new DeliveryTake(new DeliveryLease(slot.Id, line.Items.First!.Value, handOut), null));
         }
+    }
+
+    public async Task<(bool Completed, DeliveryTake Next)> CompleteAndTakeAsync(DeliveryLease lease, long? sentId = null, CancellationToken cancellationToken = default)
+    {
+        var completed = await CompleteAsync(lease, sentId, cancellationToken).ConfigureAwait(false);
+        return (completed, await TakeAsync(cancellationToken).ConfigureAwait(false));
     }
 
     public Task<bool> CompleteAsync(DeliveryLease lease, long? sentId = null, CancellationToken cancellationToken = default)

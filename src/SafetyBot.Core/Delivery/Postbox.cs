@@ -76,7 +76,8 @@ public interface IPostbox
     /// </summary>
     Task<bool> AddAsync(string line, IReadOnlyList<DeliveryItem> items, string? receipt = null, long? receivedId = null, CancellationToken cancellationToken = default);
 
-    Task<bool> HasReceiptAsync(string receipt, CancellationToken cancellationToken = default);
+    /// <summary>For each receipt, whether it is there (in one round trip: a polled batch of updates is checked at once).</summary>
+    Task<bool[]> HaveReceiptsAsync(IReadOnlyList<string> receipts, CancellationToken cancellationToken = default);
 
     /// <summary>The first item of the line due first (urgent lines first), leased to the caller.</summary>
     Task<DeliveryTake> TakeAsync(CancellationToken cancellationToken = default);
@@ -86,6 +87,9 @@ public interface IPostbox
     /// cleared while the item was out (quick exit): the caller should take back what it delivered.
     /// </summary>
     Task<bool> CompleteAsync(DeliveryLease lease, long? sentId = null, CancellationToken cancellationToken = default);
+
+    /// <summary>A sender's usual step in one round trip: <see cref="CompleteAsync"/>, then <see cref="TakeAsync"/>.</summary>
+    Task<(bool Completed, DeliveryTake Next)> CompleteAndTakeAsync(DeliveryLease lease, long? sentId = null, CancellationToken cancellationToken = default);
 
     /// <summary>Leaves the item first in its line, due again after <paramref name="after"/>.</summary>
     Task RetryAsync(DeliveryLease lease, TimeSpan after, CancellationToken cancellationToken = default);
