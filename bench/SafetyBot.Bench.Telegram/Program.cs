@@ -94,30 +94,45 @@ internal static class Program
     private static async Task<int> RunThroughputAsync(string hostDll, string workspace, Options options, CancellationToken cancellationToken)
     {
         var perChat = options.Updates / options.Chats;
-        Console.WriteLine("[1/2] baseline: bare Telegram.Bot loop, in-process");
+        Console.WriteLine("[1/3] baseline: bare Telegram.Bot loop, in-process");
         var baseline = await RunBaselineAsync(options.Chats, perChat, options.StallTimeout, cancellationToken);
         Print(baseline);
         Console.WriteLine("  " + CpuPerUpdate(baseline, host: false));
 
         Console.WriteLine();
-        Console.WriteLine("[2/2] SafetyBot host (child process) + redis-server");
-        var (safetyBot, peakRssKb) = await RunSafetyBotAsync(hostDll, workspace, options, perChat, cancellationToken);
-        Print(safetyBot);
-        var hostCpu = safetyBot.Cpu!.ServerCores * safetyBot.Cpu.Seconds;
-        Console.WriteLine($"  host peak RSS (VmHWM): {peakRssKb / 1024.0:F0} MB; host CPU during the measured phase: {hostCpu:F1} s over {safetyBot.Seconds:F1} s wall ({safetyBot.Cpu.ServerCores:F2} cores)");
-        Console.WriteLine("  " + CpuPerUpdate(safetyBot, host: true));
+        Console.WriteLine("[2/3] SafetyBot host (child process) + redis-server");
+        var safetyBot = await RunHostPhaseAsync(hostDll, workspace, options, perChat, inProcess: false, cancellationToken);
+
+        // The same host with nothing in Redis shows what the turn itself costs, next to what Redis adds.
+        Console.WriteLine();
+        Console.WriteLine("[3/3] for reference: SafetyBot host with in-process storage (no Redis; not durable, one host only)");
+        var inProcess = await RunHostPhaseAsync(hostDll, workspace, options, perChat, inProcess: true, cancellationToken);
 
         Console.WriteLine();
-        Console.WriteLine("| mode | updates/s | p50 ms | p99 ms | errors |");
-        Console.WriteLine("|---|---:|---:|---:|---:|");
-        Row(baseline);
-        Row(safetyBot);
-        var ratio = baseline.UpdatesPerSecond > 0 ? safetyBot.UpdatesPerSecond / baseline.UpdatesPerSecond : 0;
+        Console.WriteLine("| mode | updates/s | p50 ms | p99 ms | errors | / bare loop |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+        Row(baseline, baseline);
+        Row(safetyBot, baseline);
+        Row(inProcess, baseline);
+        var ratio = Ratio(safetyBot, baseline);
         Console.WriteLine();
-        Console.WriteLine($"SafetyBot / baseline: {ratio:P0}");
+        Console.WriteLine($"SafetyBot (Redis) / baseline: {ratio:P0}; with in-process storage: {Ratio(inProcess, baseline):P0}");
         Console.WriteLine($"target >= 50% of the bare loop: {(ratio >= 0.5 ? "MET" : "MISSED")} ({ratio:P0})");
         Console.WriteLine($"target >= 1,500 updates/s:      {(safetyBot.UpdatesPerSecond >= 1500 ? "MET" : "MISSED")} ({safetyBot.UpdatesPerSecond:F0}/s)");
         return 0;
+    }
+
+    private static double Ratio(PhaseResult phase, PhaseResult baseline) =>
+        baseline.UpdatesPerSecond > 0 ? phase.UpdatesPerSecond / baseline.UpdatesPerSecond : 0;
+
+    private static async Task<PhaseResult> RunHostPhaseAsync(string hostDll, string workspace, Options options, int perChat, bool inProcess, CancellationToken cancellationToken)
+    {
+        var (result, peakRssKb) = await RunSafetyBotAsync(hostDll, workspace, options, perChat, inProcess, cancellationToken);
+        Print(result);
+        var hostCpu = result.Cpu!.ServerCores * result.Cpu.Seconds;
+        Console.WriteLine($"  host peak RSS (VmHWM): {peakRssKb / 1024.0:F0} MB; host CPU during the measured phase: {hostCpu:F1} s over {result.Seconds:F1} s wall ({result.Cpu.ServerCores:F2} cores)");
+        Console.WriteLine("  " + CpuPerUpdate(result, host: true));
+        return result;
     }
 
     private static async Task<PhaseResult> RunBaselineAsync(int chatCount, int perChat, TimeSpan stallTimeout, CancellationToken cancellationToken)
@@ -156,15 +171,20 @@ internal static class Program
     }
 
     private static async Task<(PhaseResult Result, long PeakRssKb)> RunSafetyBotAsync(
-        string hostDll, string workspace, Options options, int perChat, CancellationToken cancellationToken)
+        string hostDll, string workspace, Options options, int perChat, bool inProcess, CancellationToken cancellationToken)
     {
         await using var emulator = await TelegramBotApiEmulator.StartAsync("100002:bench-safetybot", new TelegramBotApiEmulatorOptions { RecordCalls = false }, cancellationToken);
-        var unpaced = new Dictionary<string, string>(StringComparer.Ordinal) { ["Telegram__PaceMessages"] = "false" };
-        await using var host = await SafetyBotHost.StartAsync(hostDll, workspace, emulator, unpaced, options.HostEnvironment, cancellationToken);
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal) { ["Telegram__PaceMessages"] = "false" };
+        if (inProcess)
+        {
+            settings["Redis__Configuration"] = string.Empty;
+        }
+
+        await using var host = await SafetyBotHost.StartAsync(hostDll, workspace, emulator, settings, options.HostEnvironment, cancellationToken);
 
         var chatCount = options.Chats;
         var chats = NewChats(emulator, chatCount);
-        Console.WriteLine($"  host pid {host.Process.Id} on {host.Url}, redis on {host.Redis.Configuration}; warm-up: /start in {chatCount} chats");
+        Console.WriteLine($"  host pid {host.Process.Id} on {host.Url}, {(inProcess ? "storage in process" : "redis on " + host.Redis.Configuration)}; warm-up: /start in {chatCount} chats");
         var warm = Stopwatch.StartNew();
         await Measurement.WarmUpAsync(emulator, chats, "/start", WelcomeMessages, TimeSpan.FromSeconds(120), cancellationToken);
         Console.WriteLine($"  all {chatCount * WelcomeMessages} welcome messages arrived in {warm.Elapsed.TotalSeconds:F1} s");
@@ -172,7 +192,7 @@ internal static class Program
         // "helplines" in an English chat, which suggests no country, is answered with one question: which country.
         var askCountry = EnglishText(hostDll, "helplines.ask_country");
         var before = CpuSnapshot.Take(host.Process.Id, host.Redis.Process.Id);
-        var result = await Measurement.RunAsync("SafetyBot (Redis)", emulator, chats, perChat, "helplines", WelcomeMessages,
+        var result = await Measurement.RunAsync(inProcess ? "SafetyBot (in-process storage)" : "SafetyBot (Redis)", emulator, chats, perChat, "helplines", WelcomeMessages,
             reply => reply.Text == askCountry, options.StallTimeout, cancellationToken);
         result = result with { Cpu = CpuSplit.Between(before, CpuSnapshot.Take(host.Process.Id, host.Redis.Process.Id)) };
         var peak = ProcStats.Memory(host.Process.Id)?.PeakRssKb ?? -1;
@@ -209,8 +229,8 @@ internal static class Program
     private static void Print(PhaseResult r) =>
         Console.WriteLine($"  {r.Replies}/{r.Updates} replies in {r.Seconds:F2} s = {r.UpdatesPerSecond:F0} updates/s; latency p50 {r.Percentile(50):F0} ms, p99 {r.Percentile(99):F0} ms, max {r.Percentile(100):F0} ms; errors: {r.WrongReplies} wrong, {r.MissingReplies} missing, {r.ExtraReplies} extra");
 
-    private static void Row(PhaseResult r) =>
-        Console.WriteLine($"| {r.Mode} | {r.UpdatesPerSecond:F0} | {r.Percentile(50):F0} | {r.Percentile(99):F0} | {r.Errors} |");
+    private static void Row(PhaseResult r, PhaseResult baseline) =>
+        Console.WriteLine($"| {r.Mode} | {r.UpdatesPerSecond:F0} | {r.Percentile(50):F0} | {r.Percentile(99):F0} | {r.Errors} | {Ratio(r, baseline):P0} |");
 }
 
 internal enum BenchMode

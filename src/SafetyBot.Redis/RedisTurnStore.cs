@@ -155,7 +155,18 @@ public sealed class RedisTurnStore(RedisConnection redis, RedisStorage storage, 
                     args[7 + i] = _end.Cipher.Encrypt(_end.Conversation.Value, transcript[i]);
                 }
 
-                var written = (long)await End.EvaluateAsync(_end.Db, _end.Keys, args).ConfigureAwait(false);
+                long written;
+                try
+                {
+                    written = (long)await End.EvaluateAsync(_end.Db, _end.Keys, args).ConfigureAwait(false);
+                }
+                catch
+                {
+                    // Nothing or everything was written; the lease goes either way, so the next turn need not wait it out.
+                    await ReleaseAsync().ConfigureAwait(false);
+                    throw;
+                }
+
                 if (written == 0)
                 {
                     throw new StorageConflictException(_end.Conversation.Value);
@@ -177,15 +188,23 @@ public sealed class RedisTurnStore(RedisConnection redis, RedisStorage storage, 
             await _renewal.DisposeAsync().ConfigureAwait(false);
             try
             {
-                await Release.EvaluateAsync(_end.Db, [_end.Keys[0]], [_token]).ConfigureAwait(false);
-            }
-            catch (RedisException)
-            {
-                // The lease runs out by itself; nothing else to do while Redis is away.
+                await ReleaseAsync().ConfigureAwait(false);
             }
             finally
             {
                 await _local.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        private async Task ReleaseAsync()
+        {
+            try
+            {
+                await Release.EvaluateAsync(_end.Db, [_end.Keys[0]], [_token]).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                // The lease runs out by itself; nothing else to do while Redis is away.
             }
         }
 
