@@ -78,7 +78,7 @@ public static class TelegramWebhook
 public sealed partial class TelegramReceiver(
     IOptions<TelegramOptions> options,
     TelegramPollingService polling,
-    TelegramInbox inbox,
+    IServiceProvider services,
     TelegramRehearsal rehearsal,
     ITelegramBotClient client,
     IHostApplicationLifetime lifetime,
@@ -97,11 +97,14 @@ public sealed partial class TelegramReceiver(
         }
 
         lifetime.ApplicationStarted.Register(() => _ = RegisterWebhookAsync(lifetime.ApplicationStopping));
-        await inbox.StartAsync(cancellationToken).ConfigureAwait(false);
+        await Inbox.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) =>
-        options.Value.Mode == TelegramMode.Polling ? polling.StopAsync(cancellationToken) : inbox.StopAsync(cancellationToken);
+        options.Value.Mode == TelegramMode.Polling ? polling.StopAsync(cancellationToken) : Inbox.StopAsync(cancellationToken);
+
+    // Made only in webhook mode: opening it subscribes to the inbox's announcements, which polling never needs.
+    private TelegramInbox Inbox => services.GetRequiredService<TelegramInbox>();
 
     private async Task RegisterWebhookAsync(CancellationToken cancellationToken)
     {

@@ -5,6 +5,7 @@ using SafetyBot.Core.Localization;
 using SafetyBot.Redis;
 using SafetyBot.Telegram.Emulator;
 using SafetyBot.Testing;
+using StackExchange.Redis;
 using global::Telegram.Bot.Types;
 using global::Telegram.Bot.Types.Enums;
 
@@ -188,5 +189,10 @@ public sealed class TelegramDurabilityTests : IAsyncLifetime
         var chat = _telegram.NewChat("Ana", "en");
         _telegram.PostCommand(chat, "/start");
         await _telegram.WaitForMessageAsync(chat, m => m.Text == Text("welcome.safe_now"), Wait);
+
+        // A polling host listens for its outbox's announcements, not for the webhook inbox's.
+        var channels = (await redis.Multiplexer.GetServers()[0].SubscriptionChannelsAsync(RedisChannel.Pattern(prefix + "dq:*"))).Select(c => c.ToString()).ToList();
+        Assert.Contains(prefix + "dq:" + TelegramOutbox.Name + ":added", channels);
+        Assert.DoesNotContain(prefix + "dq:" + TelegramInbox.Name + ":added", channels);
     }
 }
