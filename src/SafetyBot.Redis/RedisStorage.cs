@@ -37,13 +37,29 @@ public sealed class RedisStorage(RedisConnection redis, IOptions<RetentionOption
         var result = new Dictionary<string, object>(StringComparer.Ordinal);
         for (var i = 0; i < keys.Length; i++)
         {
-            if (Decode(values[i][0], values[i][1]) is { } value)
+            if ((Decode(values[i][0], values[i][1]) ?? (await ReadLegacyAsync(keys[i]).ConfigureAwait(false)).Value) is { } value)
             {
                 result[keys[i]] = value;
             }
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// A conversation's state as it was stored before state keys shared their conversation's hash tag (under a hash of
+    /// the storage key), with that key; null when there is none. Such keys run out with the retention period.
+    /// </summary>
+    public async Task<(RedisKey Key, object? Value)> ReadLegacyAsync(string key)
+    {
+        var legacy = HashedKeyFor(key);
+        if (legacy == RedisKeyFor(key))
+        {
+            return (legacy, null);
+        }
+
+        var fields = await redis.Database.HashGetAsync(legacy, ["e", "v"]).ConfigureAwait(false);
+        return (legacy, Decode(fields[0], fields[1]));
     }
 
     /// <summary>A stored value from its ETag and JSON fields (null when there is none).</summary>
@@ -98,7 +114,8 @@ public sealed class RedisStorage(RedisConnection redis, IOptions<RetentionOption
     {
         ArgumentNullException.ThrowIfNull(keys);
         var db = redis.Database;
-        await Task.WhenAll(keys.Select(k => db.KeyDeleteAsync(RedisKeyFor(k)))).ConfigureAwait(false);
+        // The key as stored before state keys shared their conversation's hash tag goes too: erase leaves nothing.
+        await Task.WhenAll(keys.SelectMany(k => new[] { RedisKeyFor(k), HashedKeyFor(k) }).Distinct().Select(k => db.KeyDeleteAsync(k))).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -114,6 +131,11 @@ public sealed class RedisStorage(RedisConnection redis, IOptions<RetentionOption
             return StateKeyFor(ConversationKey.For(key[..at], key[(at + ConversationsSegment.Length)..]));
         }
 
+        return HashedKeyFor(key);
+    }
+
+    private RedisKey HashedKeyFor(string key)
+    {
         Span<byte> hash = stackalloc byte[32];
         SHA256.HashData(Encoding.UTF8.GetBytes(key), hash);
         return redis.Key("st:{" + Convert.ToHexStringLower(hash[..16]) + "}");

@@ -101,8 +101,20 @@ public sealed class RedisTurnStore(RedisConnection redis, RedisStorage storage, 
             }
 
             var fields = (RedisValue[])read!;
-            var ends = new TurnEnd(db, cipher, conversation, [leaseKey, stateRedisKey, transcripts.KeyFor(conversation)], (long)retention.Value.Conversation.TotalMilliseconds);
-            return new Turn(ends, token, lease, RedisStorage.Decode(fields[0], fields[1]), local);
+            var stored = RedisStorage.Decode(fields[0], fields[1]);
+            RedisKey? legacy = null;
+            if (stored is null)
+            {
+                // A conversation may still have its state under the name it had before (a new one costs this one read).
+                var (legacyKey, legacyState) = await storage.ReadLegacyAsync(stateKey).ConfigureAwait(false);
+                if (legacyState is not null)
+                {
+                    (stored, legacy) = (legacyState, legacyKey);
+                }
+            }
+
+            var ends = new TurnEnd(db, cipher, conversation, [leaseKey, stateRedisKey, transcripts.KeyFor(conversation)], (long)retention.Value.Conversation.TotalMilliseconds, legacy);
+            return new Turn(ends, token, lease, stored, local);
         }
         catch
         {
@@ -111,8 +123,11 @@ public sealed class RedisTurnStore(RedisConnection redis, RedisStorage storage, 
         }
     }
 
-    /// <summary>What a turn needs to end: the database, the cipher, its keys (lease, state, transcript) and the retention.</summary>
-    private sealed record TurnEnd(IDatabase Db, TranscriptCipher Cipher, ConversationKey Conversation, RedisKey[] Keys, long RetentionMs);
+    /// <summary>
+    /// What a turn needs to end: the database, the cipher, its keys (lease, state, transcript), the retention, and the
+    /// old-style state key its state was read from (deleted once the state is saved under its new name).
+    /// </summary>
+    private sealed record TurnEnd(IDatabase Db, TranscriptCipher Cipher, ConversationKey Conversation, RedisKey[] Keys, long RetentionMs, RedisKey? Legacy);
 
     private sealed class Turn : IStoredTurn
     {
@@ -170,6 +185,11 @@ public sealed class RedisTurnStore(RedisConnection redis, RedisStorage storage, 
                 if (written == 0)
                 {
                     throw new StorageConflictException(_end.Conversation.Value);
+                }
+
+                if (_end.Legacy is { } legacy && state is not null)
+                {
+                    await _end.Db.KeyDeleteAsync(legacy).ConfigureAwait(false);
                 }
             }
             finally

@@ -176,6 +176,38 @@ public sealed class RedisTurnStoreTests
     }
 
     [Fact]
+    public async Task AStateStoredUnderItsOldName_IsFound_MovedToItsNewName_AndErasedWithIt()
+    {
+        var prefix = SharedRedis.NewPrefix();
+        var connection = await RedisTestConnections.ConnectAsync(prefix);
+        var store = Lock(connection);
+        var storage = new RedisStorage(connection, RedisTestConnections.Retention(TimeSpan.FromHours(2)));
+        var id = Guid.NewGuid().ToString("N");
+        var key = "test/conversations/" + id;
+        // Before state keys shared their conversation's hash tag, a state was stored under a hash of its storage key.
+        var old = connection.Key("st:{" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key))[..16]) + "}");
+        async Task StoreTheOldWayAsync() => await connection.Database.HashSetAsync(old,
+            [new("e", "e1"), new("v", StoreItemSerializer.Serialize(new Dictionary<string, object> { ["language"] = "uk" }))]);
+        await StoreTheOldWayAsync();
+
+        Assert.Equal("uk", ((IDictionary<string, object>)(await storage.ReadAsync([key]))[key])["language"]); // the staff view
+        await using (var turn = await BeginAsync(store, "test", id))
+        {
+            var state = Assert.IsAssignableFrom<IDictionary<string, object>>(turn.State);
+            Assert.Equal("uk", state["language"]);
+            await turn.EndAsync(state, [], default);
+        }
+
+        Assert.False(await connection.Database.KeyExistsAsync(old));
+        Assert.True(await connection.Database.KeyExistsAsync(storage.RedisKeyFor(key)));
+
+        // Erase removes the state under either name.
+        await StoreTheOldWayAsync();
+        await storage.DeleteAsync([key]);
+        Assert.Empty(connection.Multiplexer.GetServers()[0].Keys(pattern: prefix + "st:*"));
+    }
+
+    [Fact]
     public async Task AStateKeyOfAnotherConversation_IsRefused()
     {
         var store = Lock(await RedisTestConnections.ConnectAsync());
