@@ -33,6 +33,7 @@ public sealed partial class TelegramPollingService(
         while (!stoppingToken.IsCancellationRequested)
         {
             Update[] updates;
+            bool[] handled;
             try
             {
                 if (offset is null)
@@ -43,6 +44,10 @@ public sealed partial class TelegramPollingService(
                 updates = await client.GetUpdates(offset ?? 0, limit: 100, timeout: options.Value.PollingTimeoutSeconds,
                     allowedUpdates: Wanted, cancellationToken: stoppingToken).ConfigureAwait(false);
                 offset ??= 0;
+
+                // The receipts of the whole batch are checked at once: an update handled before (by this or another
+                // host, before a restart) is skipped.
+                handled = await outbox.Postbox.HaveReceiptsAsync([.. updates.Select(u => TelegramOutbox.Receipt(client.BotId, u.Id))], stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -58,24 +63,6 @@ public sealed partial class TelegramPollingService(
             if (updates.Length == 0)
             {
                 failures = 0;
-                continue;
-            }
-
-            // The receipts of the whole batch are checked at once: an update handled before (by this or another host,
-            // before a restart) is skipped.
-            bool[] handled;
-            try
-            {
-                handled = await outbox.Postbox.HaveReceiptsAsync([.. updates.Select(u => TelegramOutbox.Receipt(client.BotId, u.Id))], stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                failures++;
-                LogPollFailed(logger, ex, (await PauseAsync(failures, stoppingToken).ConfigureAwait(false)).TotalSeconds);
                 continue;
             }
 

@@ -26,12 +26,15 @@ public sealed class RedisTranscriptArchive(RedisConnection redis, TranscriptCiph
         }
 
         var key = KeyFor(conversation);
-        var sealedEntries = entries.Select(e => (RedisValue)cipher.Encrypt(conversation.Value, e)).ToArray();
+        var sealedEntries = entries.Select(e => Seal(conversation, e)).ToArray();
 
         // Push and expiry in one script: atomic (never a transcript without retention) and one round trip.
         await redis.Database.ScriptEvaluateAsync(AppendScript, [key],
             [(long)retention.Value.Conversation.TotalMilliseconds, .. sealedEntries]).ConfigureAwait(false);
     }
+
+    /// <summary>An entry as it is kept in the conversation's list: sealed, with the conversation as associated data.</summary>
+    public RedisValue Seal(ConversationKey conversation, TranscriptEntry entry) => cipher.Encrypt(conversation.Value, entry);
 
     public async Task<IReadOnlyList<TranscriptEntry>> ReadAsync(ConversationKey conversation, CancellationToken cancellationToken)
     {

@@ -14,7 +14,7 @@ namespace SafetyBot.Redis;
 /// appends the sealed transcript entries and lets the lease go. Lease, state and transcript share the conversation's
 /// hash tag. Turns of the same host queue on an in-process lock first, so only one of them polls Redis.
 /// </summary>
-public sealed class RedisTurnStore(RedisConnection redis, RedisStorage storage, RedisTranscriptArchive transcripts, TranscriptCipher cipher,
+public sealed class RedisTurnStore(RedisConnection redis, RedisStorage storage, RedisTranscriptArchive transcripts,
     IOptions<RedisOptions> options, IOptions<RetentionOptions> retention) : ITurnStore
 {
     // KEYS: lease, state. ARGV: token, lease ms. Returns the state's ETag and JSON, or nil when another turn holds it.
@@ -113,7 +113,7 @@ public sealed class RedisTurnStore(RedisConnection redis, RedisStorage storage, 
                 }
             }
 
-            var ends = new TurnEnd(db, cipher, conversation, [leaseKey, stateRedisKey, transcripts.KeyFor(conversation)], (long)retention.Value.Conversation.TotalMilliseconds, legacy);
+            var ends = new TurnEnd(db, transcripts, conversation, [leaseKey, stateRedisKey, transcripts.KeyFor(conversation)], (long)retention.Value.Conversation.TotalMilliseconds, legacy);
             return new Turn(ends, token, lease, stored, local);
         }
         catch
@@ -124,10 +124,10 @@ public sealed class RedisTurnStore(RedisConnection redis, RedisStorage storage, 
     }
 
     /// <summary>
-    /// What a turn needs to end: the database, the cipher, its keys (lease, state, transcript), the retention, and the
+    /// What a turn needs to end: the database, the transcript archive (which seals entries), its keys (lease, state, transcript), the retention, and the
     /// old-style state key its state was read from (deleted once the state is saved under its new name).
     /// </summary>
-    private sealed record TurnEnd(IDatabase Db, TranscriptCipher Cipher, ConversationKey Conversation, RedisKey[] Keys, long RetentionMs, RedisKey? Legacy);
+    private sealed record TurnEnd(IDatabase Db, RedisTranscriptArchive Transcripts, ConversationKey Conversation, RedisKey[] Keys, long RetentionMs, RedisKey? Legacy);
 
     private sealed class Turn : IStoredTurn
     {
@@ -167,7 +167,7 @@ public sealed class RedisTurnStore(RedisConnection redis, RedisStorage storage, 
                 args[6] = _end.RetentionMs;
                 for (var i = 0; i < transcript.Count; i++)
                 {
-                    args[7 + i] = _end.Cipher.Encrypt(_end.Conversation.Value, transcript[i]);
+                    args[7 + i] = _end.Transcripts.Seal(_end.Conversation, transcript[i]);
                 }
 
                 long written;

@@ -15,7 +15,7 @@ public sealed class RedisTurnStoreTests
     private static RedisTurnStore Lock(RedisConnection connection, TimeSpan? lease = null, TimeSpan? wait = null)
     {
         var retention = RedisTestConnections.Retention(TimeSpan.FromHours(2));
-        return new(connection, new RedisStorage(connection, retention), new RedisTranscriptArchive(connection, Cipher, retention), Cipher,
+        return new(connection, new RedisStorage(connection, retention), new RedisTranscriptArchive(connection, Cipher, retention),
             Options.Create(new RedisOptions { Configuration = "unused", TurnLease = lease ?? TimeSpan.FromSeconds(30), TurnLockWait = wait ?? TimeSpan.FromSeconds(30) }), retention);
     }
 
